@@ -1,0 +1,342 @@
+"""Load `[tool.readiness]` (or `readiness.toml`) once, validate it, resolve one environment.
+
+Errors are `pytest.UsageError` naming the file and the key. `${VAR}` and `${VAR:-default}`
+are interpolated from the process environment; a missing variable is remembered, not
+raised, so only the items that need that value fail (naming the variable, never a value).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_readiness.model import Category
+
+DEFAULT_PHASES: tuple[str, ...] = tuple(str(c) for c in Category)
+DEFAULT_ENV = "local"
+DEFAULT_TIMEOUT = 60.0
+
+_NUMBER = (int, float)
+
+# key -> (accepted types, what the message says was expected)
+TOP_LEVEL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "checklist": ((str,), "a folder path string"),
+    "reports": ((str,), "a folder path string"),
+    "default_env": ((str,), "an environment name"),
+    "phases": ((list,), "a list of category names"),
+    "envs": ((dict,), "a table of environments"),
+    "runbook": ((str,), "a Markdown file path"),
+    "sections": ((dict,), "a table of runbook heading = category"),
+    "signoffs": ((str,), "a TOML file path"),
+    "waivers": ((str,), "a TOML file path"),
+    "phase_budgets": ((dict,), "a table of phase = seconds"),
+    "history_keep": ((int,), "an integer"),
+}
+
+ENV_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "extends": ((str,), "an environment name"),
+    "base_url": ((str,), "a URL string"),
+    "database_url": ((str,), "a PostgreSQL URL string"),
+    "workspace": ((str,), "a folder path string"),
+    "timeout": (_NUMBER, "a number of seconds"),
+    "public": ((list,), "a list of environment variable names"),
+    "vars": ((dict,), "a table of values for checks"),
+    "thresholds": ((dict,), "a table of numbers"),
+    "phase_budgets": ((dict,), "a table of phase = seconds"),
+    "health_paths": ((list,), "a list of URL paths"),
+    "allow_writes": ((bool,), "true or false"),
+    "allow_dry_run": ((bool,), "true or false"),
+    "manual_blocking": ((bool,), "true or false"),
+}
+
+_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+class MissingVariable(Exception):
+    """A setting needs an environment variable that is not set."""
+
+    def __init__(self, variable: str, key: str) -> None:
+        super().__init__(f"environment variable {variable} is not set (needed by {key})")
+        self.variable = variable
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A setting whose `${VAR}` could not be interpolated."""
+
+    variable: str
+    key: str
+
+    def fail(self) -> MissingVariable:
+        return MissingVariable(self.variable, self.key)
+
+
+class Settings(Mapping[str, Any]):
+    """A read-only table of settings; reading an unresolved value raises `MissingVariable`."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values[key]
+        if isinstance(value, Unresolved):
+            raise value.fail()
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Settings({sorted(self._values)})"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One resolved target environment, as checks see it through `readiness_env`."""
+
+    name: str
+    root: Path
+    settings: Settings
+    secrets: frozenset[str] = frozenset()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A top-level setting (raises `MissingVariable` if it needs an unset variable)."""
+        return self.settings.get(key, default)
+
+    def require(self, key: str) -> Any:
+        """A setting the calling check cannot do without."""
+        if key not in self.settings:
+            raise MissingSetting(self.name, key)
+        return self.settings[key]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.require("base_url"))
+
+    @property
+    def database_url(self) -> str:
+        return str(self.require("database_url"))
+
+    @property
+    def workspace(self) -> Path:
+        return (self.root / str(self.get("workspace", "."))).resolve()
+
+    @property
+    def timeout(self) -> float:
+        return float(self.get("timeout", DEFAULT_TIMEOUT))
+
+    @property
+    def vars(self) -> Settings:
+        return _table(self.settings, "vars")
+
+    @property
+    def thresholds(self) -> Settings:
+        return _table(self.settings, "thresholds")
+
+    @property
+    def public(self) -> tuple[str, ...]:
+        return tuple(self.get("public", ()))
+
+
+class MissingSetting(Exception):
+    """A check needs a setting the environment does not define."""
+
+    def __init__(self, env: str, key: str) -> None:
+        super().__init__(f"environment {env!r} does not set {key!r}")
+
+
+@dataclass(frozen=True)
+class ReadinessConfig:
+    """The validated `[tool.readiness]` table."""
+
+    source: Path | None
+    root: Path
+    checklist: Path
+    reports: Path
+    default_env: str
+    phases: tuple[str, ...]
+    envs: Mapping[str, Mapping[str, Any]]
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def phase_of(self, category: str) -> int:
+        """1-based run order of a category."""
+        return self.phases.index(category) + 1
+
+    def resolve(self, name: str, environ: Mapping[str, str] | None = None) -> Environment:
+        """Merge `extends` chains and interpolate `${VAR}` from `environ`."""
+        if name not in self.envs:
+            known = ", ".join(sorted(self.envs)) or "(none)"
+            raise pytest.UsageError(f"unknown environment {name!r}; known environments: {known}")
+        merged = self._merged(name, ())
+        environ = os.environ if environ is None else environ
+        public = set(merged.get("public", ()))
+        secrets: set[str] = set()
+        values = {
+            key: _interpolate(value, f"envs.{name}.{key}", environ, public, secrets)
+            for key, value in merged.items()
+            if key != "extends"
+        }
+        return Environment(name, self.root, Settings(values), frozenset(secrets))
+
+    def _merged(self, name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        if name in seen:
+            chain = " -> ".join((*seen, name))
+            raise pytest.UsageError(f"{self._where()}: envs.{name}.extends makes a cycle: {chain}")
+        table = dict(self.envs[name])
+        parent = table.get("extends")
+        if parent is None:
+            return table
+        if parent not in self.envs:
+            raise pytest.UsageError(
+                f"{self._where()}: envs.{name}.extends names unknown environment {parent!r}"
+            )
+        merged = self._merged(parent, (*seen, name))
+        for key, value in table.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        return merged
+
+    def _where(self) -> str:
+        return str(self.source) if self.source else "[tool.readiness]"
+
+
+def load(root: Path) -> ReadinessConfig:
+    """Read and validate the readiness config found at `root`."""
+    source, table, prefix = _read(root)
+    where = f"{source}" if source else "[tool.readiness]"
+    _check_keys(table, TOP_LEVEL_KEYS, where, prefix)
+    envs = table.get("envs", {})
+    for env_name, env_table in envs.items():
+        key = f"{prefix}envs.{env_name}"
+        if not isinstance(env_table, dict):
+            raise pytest.UsageError(f"{where}: {key} must be a table")
+        _check_keys(env_table, ENV_KEYS, where, f"{key}.")
+        _check_list_of_str(env_table.get("public", []), where, f"{key}.public")
+        _check_list_of_str(env_table.get("health_paths", []), where, f"{key}.health_paths")
+        _check_numbers(env_table.get("phase_budgets", {}), where, f"{key}.phase_budgets")
+    envs = {DEFAULT_ENV: {}, **envs}
+    phases = table.get("phases", list(DEFAULT_PHASES))
+    _check_phases(phases, where, f"{prefix}phases")
+    _check_numbers(table.get("phase_budgets", {}), where, f"{prefix}phase_budgets")
+    default_env = table.get("default_env", DEFAULT_ENV)
+    return ReadinessConfig(
+        source=source,
+        root=root,
+        checklist=(root / table.get("checklist", "checks")).resolve(),
+        reports=(root / table.get("reports", "reports")).resolve(),
+        default_env=default_env,
+        phases=tuple(phases),
+        envs=envs,
+        raw=table,
+    )
+
+
+def checklist_folder(root: Path) -> Path:
+    """The checklist folder, read leniently: plain `pytest` must not fail on a bad config."""
+    try:
+        return load(root).checklist
+    except pytest.UsageError:
+        return (root / "checks").resolve()
+
+
+def _read(root: Path) -> tuple[Path | None, dict[str, Any], str]:
+    standalone = root / "readiness.toml"
+    if standalone.is_file():
+        return standalone, _parse(standalone), ""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _parse(pyproject).get("tool", {}).get("readiness")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise pytest.UsageError(f"{pyproject}: tool.readiness must be a table")
+            return pyproject, table, "tool.readiness."
+    return None, {}, ""
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise pytest.UsageError(f"{path}: malformed TOML: {exc}") from None
+
+
+def _check_keys(
+    table: Mapping[str, Any],
+    schema: Mapping[str, tuple[tuple[type, ...], str]],
+    where: str,
+    prefix: str,
+) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise pytest.UsageError(f"{where}: unknown key {prefix}{key} (known keys: {known})")
+        types, expected = schema[key]
+        if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+            raise pytest.UsageError(
+                f"{where}: {prefix}{key} must be {expected}, got {type(value).__name__}"
+            )
+
+
+def _check_list_of_str(values: list[Any], where: str, key: str) -> None:
+    if not all(isinstance(v, str) for v in values):
+        raise pytest.UsageError(f"{where}: {key} must be a list of strings")
+
+
+def _check_numbers(table: Mapping[str, Any], where: str, key: str) -> None:
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, _NUMBER):
+            raise pytest.UsageError(f"{where}: {key}.{name} must be a number of seconds")
+
+
+def _check_phases(phases: list[Any], where: str, key: str) -> None:
+    known = set(DEFAULT_PHASES)
+    unknown = [p for p in phases if p not in known]
+    if unknown or len(set(phases)) != len(phases) or set(phases) != known:
+        raise pytest.UsageError(
+            f"{where}: {key} must list each of {', '.join(DEFAULT_PHASES)} exactly once"
+        )
+
+
+def _interpolate(
+    value: Any, key: str, environ: Mapping[str, str], public: set[str], secrets: set[str]
+) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _interpolate(v, f"{key}.{k}", environ, public, secrets) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_interpolate(v, key, environ, public, secrets) for v in value]
+    if not isinstance(value, str):
+        return value
+    missing: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group("name"), match.group("default")
+        found = environ.get(name, "")
+        if found:
+            if name not in public:
+                secrets.add(found)
+            return found
+        if default is not None:
+            return default
+        if name in environ:
+            return ""
+        missing.append(name)
+        return ""
+
+    result = _VAR.sub(substitute, value)
+    return Unresolved(missing[0], key) if missing else result
