@@ -292,3 +292,24 @@ def test_three_workers_run_seven_items_to_the_end_in_phase_order(
     assert sorted(done) == list(range(7))
     assert [phases[i] for i in done] == sorted(phases[i] for i in done)
     assert scheduler.tests_finished
+
+
+def test_a_crashed_item_put_back_pending_runs_before_the_next_phase(
+    pytester: pytest.Pytester,
+) -> None:
+    phases = [1, 1, 2, 2]
+    scheduler, (w1, w2), collection = make_scheduler(pytester, phases)
+    assert scheduler.remove_node(w1) == collection[0]
+
+    scheduler.mark_test_pending(collection[0])
+    replacement = FakeWorker("gw2")
+    scheduler.add_node(replacement)
+    scheduler.add_node_collection(replacement, collection)
+    scheduler.schedule()
+
+    assert (replacement.running, replacement.held) == (0, [2])
+    assert (w2.running, w2.held) == (1, [3])
+    complete(scheduler, w2)
+    assert w2.running is None
+    complete(scheduler, replacement)
+    assert (w2.running, replacement.running) == (3, 2)

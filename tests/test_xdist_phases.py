@@ -18,12 +18,18 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness.scheduler.phase_barrier import PhaseMapError
+from pytest_readiness.xdist_phases import read_phase_map
+
 WORKTREE = Path(__file__).resolve().parent.parent
 STAND_IN_PLUGIN_DIR = Path(__file__).resolve().parent / "xdist_phases"
 
 RECORDING = """
 import json, os, time
 import pytest
+
+from pytest_readiness.scheduler.phase_barrier import PhaseMapError
+from pytest_readiness.xdist_phases import read_phase_map
 
 def record(phase, seconds=0.3):
     start = time.time()
@@ -186,3 +192,10 @@ def test_third(n):
         for name in ("second", "third")
         for n in range(3)
     }
+
+
+def test_a_worker_that_wrote_no_phase_map_is_named_with_the_missing_call(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PhaseMapError, match=r"worker gw4 wrote no phase map.*write_phase_map"):
+        read_phase_map(tmp_path, "gw4")

@@ -58,6 +58,7 @@ class PhaseBarrierScheduling:
         self._shutdown_sent: set[Any] = set()
         self.collection: list[str] | None = None
         self._collections_differ = False
+        self._index_of: dict[str, int] = {}
         self._phase_of: list[int] = []
         self._phases: list[int] = []
         self._unsent: dict[int, list[int]] = {}
@@ -131,8 +132,7 @@ class PhaseBarrierScheduling:
 
     def mark_test_pending(self, item: str) -> None:
         """Run ``item`` again (e.g. a crashed item a plugin wants retried)."""
-        assert self.collection is not None
-        index = self.collection.index(item)
+        index = self._index_of[item]
         if index in self._dropped:
             self._dropped.discard(index)
             self._outstanding[self._phase_of[index]] += 1
@@ -180,9 +180,9 @@ class PhaseBarrierScheduling:
         recalled (xdist has no such command); it is returned too and stays pending, and
         the worker must skip it when it is finally released.
         """
-        if self.collection is None:
+        if self.collection is None or failed_nodeid not in self._index_of:
             return []
-        failed_phase = self._phase_of[self.collection.index(failed_nodeid)]
+        failed_phase = self._phase_of[self._index_of[failed_nodeid]]
         cancelled: list[int] = []
         for phase in self._phases:
             if phase <= failed_phase:
@@ -199,8 +199,7 @@ class PhaseBarrierScheduling:
 
     def phase_of(self, nodeid: str) -> int:
         """The phase number of a collected nodeid."""
-        assert self.collection is not None
-        return self._phase_of[self.collection.index(nodeid)]
+        return self._phase_of[self._index_of[nodeid]]
 
     def _start(self, collection: list[str], phase_map: Mapping[str, int]) -> None:
         missing = [nodeid for nodeid in collection if nodeid not in phase_map]
@@ -209,6 +208,7 @@ class PhaseBarrierScheduling:
                 f"no phase recorded for {len(missing)} collected item(s), first {missing[0]!r}"
             )
         self.collection = collection
+        self._index_of = {nodeid: index for index, nodeid in enumerate(collection)}
         self._phase_of = [phase_map[nodeid] for nodeid in collection]
         self._phases = sorted(set(self._phase_of))
         self._unsent = {phase: [] for phase in self._phases}
