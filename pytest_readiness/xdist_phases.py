@@ -87,8 +87,9 @@ def readiness_mode(config: pytest.Config) -> bool:
 
 def register_xdist_phases(config: pytest.Config) -> None:
     """Register the phase-barrier hooks when pytest-xdist is installed; call in pytest_configure."""
-    if config.pluginmanager.hasplugin("xdist") and not config.pluginmanager.has_plugin(PLUGIN_NAME):
-        config.pluginmanager.register(XdistPhaseHooks(), PLUGIN_NAME)
+    plugins = config.pluginmanager
+    if plugins.hasplugin("xdist") and not plugins.hasplugin(PLUGIN_NAME):
+        plugins.register(XdistPhaseHooks(), PLUGIN_NAME)
 
 
 def write_phase_map(
