@@ -121,3 +121,14 @@ def test_redaction_covers_compact_terminal_output_too(
     result = project.run()
     assert CANARY not in result.stdout.str()
     result.stdout.fnmatch_lines(["*BLOCKER Build: PASSING: failed - got ****"])
+
+
+def test_the_redactor_masks_secrets_inside_escaped_json_and_html() -> None:
+    import html
+    import json
+
+    secret = 'pa"ss<wo>rd\\1'
+    redact = Redactor([secret])
+    assert secret not in redact(json.dumps({"x": secret}))
+    assert json.dumps(secret)[1:-1] not in redact(json.dumps({"x": secret}))
+    assert html.escape(secret) not in redact(f"<p>{html.escape(secret)}</p>")
