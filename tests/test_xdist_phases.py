@@ -1,197 +1,224 @@
-"""Acceptance tests of the phase barrier with real pytest-xdist workers.
+"""Acceptance tests of the phase barrier: ``pytest --readiness -n 3`` with real xdist workers.
 
-Each test runs a small conftest-free project in a subprocess with ``-n 3``; every item
-appends its phase, worker and start/end times to a log, and the assertions read the log.
-Phases come from ``@pytest.mark.phase(n)`` through the stand-in plugin in
-``tests/xdist_phases/``; the phase-3 items are written first so collection order alone
-could not produce phase order.
+Each test writes a conftest-free checklist project and runs it in a subprocess; the
+assertions read the JSON report (``started_at`` / ``finished_at`` of every item). Until
+``plugin.py`` calls the glue itself, ``tests/xdist_phases/readiness_xdist_glue.py`` does.
+Items of the last phase are written first, so collection order alone cannot pass.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import os
-from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_readiness.scheduler.phase_barrier import PhaseMapError
-from pytest_readiness.xdist_phases import read_phase_map
+from pytest_readiness.xdist_phases import XdistPhaseHooks, read_phase_map
+from tests.conftest import ReadinessProject
 
 WORKTREE = Path(__file__).resolve().parent.parent
-STAND_IN_PLUGIN_DIR = Path(__file__).resolve().parent / "xdist_phases"
+GLUE_DIR = Path(__file__).resolve().parent / "xdist_phases"
 
-RECORDING = """
-import json, os, time
-import pytest
+THREE_PHASES = """
+import time
 
-from pytest_readiness.scheduler.phase_barrier import PhaseMapError
-from pytest_readiness.xdist_phases import read_phase_map
+@pytest.mark.feature("Dashboard: loads")
+@pytest.mark.parametrize("n", range(3))
+def test_feature(n):
+    time.sleep(0.3)
 
-def record(phase, seconds=0.3):
-    start = time.time()
-    time.sleep(seconds)
-    line = {"phase": phase, "start": start, "end": time.time(),
-            "worker": os.environ.get("PYTEST_XDIST_WORKER")}
-    with open(os.environ["PHASE_LOG"], "a", encoding="utf-8") as log:
-        log.write(json.dumps(line) + "\\n")
+@pytest.mark.gate("Build: PASSING")
+@pytest.mark.parametrize("n", range(4))
+def test_gate(n):
+    time.sleep(0.3)
+
+@pytest.mark.db("RLS tests: All passing")
+def test_only_db_item():
+    time.sleep(0.3)
 """
 
 
 @pytest.fixture
-def phase_log(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    log = pytester.path / "phases.jsonl"
-    monkeypatch.setenv("PHASE_LOG", str(log))
-    monkeypatch.setenv("PHASE_NOT_RUN_LOG", str(pytester.path / "not-run.jsonl"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(WORKTREE), str(STAND_IN_PLUGIN_DIR)]))
-    return log
+def workers(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """Command-line arguments for three workers, with the worktree importable by them."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(WORKTREE), str(GLUE_DIR)]))
+    return ("-n", "3", "-p", "readiness_xdist_glue")
 
 
-def run_readiness(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        "-n", "3", "--readiness", "-p", "phase_marker_plugin", "-v", *args, timeout=120
+def moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def items_by_phase(report: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    by_phase: dict[int, list[dict[str, Any]]] = {}
+    for item in report["items"]:
+        by_phase.setdefault(item["phase"], []).append(item)
+    return by_phase
+
+
+def overlapping_pairs(items: list[dict[str, Any]]) -> int:
+    return sum(
+        1
+        for a, b in itertools.combinations(items, 2)
+        if moment(a["started_at"]) < moment(b["finished_at"])
+        and moment(b["started_at"]) < moment(a["finished_at"])
     )
 
 
-def read_log(log: Path) -> dict[int, list[dict[str, Any]]]:
-    by_phase: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line in log.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        by_phase[entry["phase"]].append(entry)
-    return dict(by_phase)
+def outcomes(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(item["id"], item["outcome"], item["reason"]) for item in report["items"]]
 
 
-def assert_phases_never_overlap(by_phase: dict[int, list[dict[str, Any]]]) -> None:
-    phases = sorted(by_phase)
-    for earlier, later in itertools.pairwise(phases):
-        last_end = max(entry["end"] for entry in by_phase[earlier])
-        first_start = min(entry["start"] for entry in by_phase[later])
-        assert last_end <= first_start, f"phase {later} started before phase {earlier} ended"
-
-
-def ran_concurrently(entries: list[dict[str, Any]]) -> bool:
-    return max(e["start"] for e in entries) < min(e["end"] for e in entries)
-
-
-def test_a_phase_runs_on_all_workers_and_the_next_waits_for_its_last_item(
-    pytester: pytest.Pytester, phase_log: Path
+def test_a_phase_runs_concurrently_and_the_next_waits_for_its_last_item(
+    project: ReadinessProject, workers: tuple[str, ...]
 ) -> None:
-    pytester.makepyfile(
-        RECORDING
-        + """
-@pytest.mark.phase(3)
-@pytest.mark.parametrize("n", range(3))
-def test_third(n):
-    record(3)
+    project.checks(THREE_PHASES)
 
-@pytest.mark.phase(1)
-@pytest.mark.parametrize("n", range(4))
-def test_first(n):
-    record(1)
+    result = project.run_subprocess(*workers, "-v")
 
-@pytest.mark.phase(2)
-def test_alone_in_the_second_phase():
-    record(2)
-"""
-    )
-
-    result = run_readiness(pytester)
-
-    result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["*scheduling tests via PhaseBarrierScheduling*"])
-    by_phase = read_log(phase_log)
-    assert [len(by_phase[p]) for p in (1, 2, 3)] == [4, 1, 3]
-    assert_phases_never_overlap(by_phase)
-    assert ran_concurrently(by_phase[3])
-    assert len({entry["worker"] for entry in by_phase[3]}) == 3
+    report = project.report()
+    assert report["verdict"] == "GO" and report["complete"] is True
+    by_phase = items_by_phase(report)
+    assert [len(by_phase[phase]) for phase in (1, 2, 4)] == [4, 1, 3]
+    for earlier, later in itertools.pairwise(sorted(by_phase)):
+        last_end = max(moment(item["finished_at"]) for item in by_phase[earlier])
+        first_start = min(moment(item["started_at"]) for item in by_phase[later])
+        assert last_end <= first_start, f"phase {later} started before phase {earlier} ended"
+    assert overlapping_pairs(by_phase[1]) >= 3
+    assert overlapping_pairs(by_phase[4]) == 3
 
 
-def test_without_readiness_mode_xdist_schedules_as_usual(
-    pytester: pytest.Pytester, phase_log: Path
+def test_the_report_is_the_same_with_and_without_workers(
+    project: ReadinessProject, workers: tuple[str, ...]
 ) -> None:
-    pytester.makepyfile("import pytest\n\ndef test_plain():\n    pass\n")
+    project.checks(
+        """
+        from pytest_readiness import CheckFailed
 
-    result = pytester.runpytest_subprocess(
-        "-n", "2", "-p", "phase_marker_plugin", "-v", timeout=120
+        @pytest.mark.docs("All specs: Complete")
+        def test_docs(): pass
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(): pass
+
+        @pytest.mark.gate("Lint: 0 errors, 0 warnings", blocking=False)
+        def test_lint(): raise CheckFailed("eslint found 3 errors in src/app.ts")
+
+        @pytest.mark.db("RLS tests: All passing")
+        def test_rls(): raise CheckFailed("table orders has no RLS policy")
+
+        @pytest.mark.infra("Health endpoints: All returning 200")
+        def test_health(): pass
+        """
     )
+    project.run_subprocess()
+    sequential = project.report()
+
+    project.run_subprocess(*workers)
+    parallel = project.report()
+
+    assert outcomes(parallel) == outcomes(sequential)
+    for key in ("verdict", "complete", "counts", "blockers", "phases"):
+        assert parallel[key] == sequential[key], key
+    assert parallel["verdict"] == "NO-GO"
+
+
+def test_fail_fast_under_workers_runs_no_later_phase_and_reports_as_without(
+    project: ReadinessProject, workers: tuple[str, ...]
+) -> None:
+    project.checks(
+        """
+        import time
+        from pytest_readiness import CheckFailed
+
+        @pytest.mark.infra("Health endpoints: All returning 200")
+        @pytest.mark.parametrize("n", range(3))
+        def test_health(n): pass
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build():
+            time.sleep(0.3)
+            raise CheckFailed("npm run build exited 2")
+
+        @pytest.mark.gate("Lint: 0 errors, 0 warnings")
+        @pytest.mark.parametrize("n", range(4))
+        def test_lint(n):
+            time.sleep(0.1)
+
+        @pytest.mark.db("RLS tests: All passing")
+        @pytest.mark.parametrize("n", range(3))
+        def test_rls(n): pass
+        """
+    )
+    project.run_subprocess("--readiness-fail-fast")
+    sequential = project.report()
+
+    project.run_subprocess("--readiness-fail-fast", *workers)
+    parallel = project.report()
+
+    assert outcomes(parallel) == outcomes(sequential)
+    later = [item for item in parallel["items"] if item["phase"] > 1]
+    assert {item["outcome"] for item in later} == {"not-run"}
+    assert all(item["started_at"] is None for item in later)
+    assert later[0]["reason"] == "not run: phase 'gate' had a blocking failure (fail-fast)"
+
+
+def test_a_crashed_worker_is_an_error_and_does_not_hold_the_barrier(
+    project: ReadinessProject, workers: tuple[str, ...]
+) -> None:
+    project.checks(
+        """
+        import os, time
+
+        @pytest.mark.db("RLS tests: All passing")
+        @pytest.mark.parametrize("n", range(2))
+        def test_rls(n): pass
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(): os._exit(3)
+
+        @pytest.mark.gate("Lint: 0 errors, 0 warnings")
+        @pytest.mark.parametrize("n", range(2))
+        def test_lint(n):
+            time.sleep(0.3)
+        """
+    )
+
+    result = project.run_subprocess(*workers)
+
+    assert result.ret == 1
+    report = project.report()
+    assert report["verdict"] == "NO-GO" and report["complete"] is True
+    build = next(item for item in report["items"] if item["title"] == "Build: PASSING")
+    assert build["outcome"] == "error"
+    assert build["reason"].endswith("crashed while running this item")
+    db_items = [item for item in report["items"] if item["phase"] == 2]
+    assert [item["outcome"] for item in db_items] == ["passed", "passed"]
+    gate_ends = [moment(item["finished_at"]) for item in report["items"] if item["phase"] == 1]
+    assert len(gate_ends) == 3
+    assert max(gate_ends) <= min(moment(item["started_at"]) for item in db_items)
+
+
+def test_without_readiness_mode_xdist_keeps_its_own_scheduling(
+    pytester: pytest.Pytester, workers: tuple[str, ...]
+) -> None:
+    pytester.makepyfile("def test_plain():\n    pass\n")
+
+    result = pytester.runpytest_subprocess(*workers, "-v", timeout=120)
 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*scheduling tests via LoadScheduling*"])
 
 
-def test_a_crashed_worker_does_not_hold_the_barrier(
-    pytester: pytest.Pytester, phase_log: Path
-) -> None:
-    pytester.makepyfile(
-        RECORDING
-        + """
-@pytest.mark.phase(2)
-@pytest.mark.parametrize("n", range(2))
-def test_after_the_crash(n):
-    record(2)
+def test_the_scheduler_hook_declines_outside_readiness_mode(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfig("-n", "2")
 
-@pytest.mark.phase(1)
-def test_crashes_its_worker():
-    os._exit(3)
-
-@pytest.mark.phase(1)
-@pytest.mark.parametrize("n", range(2))
-def test_beside_the_crash(n):
-    record(1)
-"""
-    )
-
-    result = run_readiness(pytester)
-
-    result.assert_outcomes(passed=4, failed=1)
-    result.stdout.fnmatch_lines(["*crashed while running*test_crashes_its_worker*"])
-    assert_phases_never_overlap(read_log(phase_log))
-
-
-def test_fail_fast_starts_no_item_of_a_later_phase(
-    pytester: pytest.Pytester, phase_log: Path
-) -> None:
-    pytester.makepyfile(
-        RECORDING
-        + """
-@pytest.mark.phase(1)
-def test_fails():
-    time.sleep(0.2)
-    assert False
-
-@pytest.mark.phase(1)
-@pytest.mark.parametrize("n", range(4))
-def test_passes(n):
-    record(1, 0.1)
-
-@pytest.mark.phase(2)
-@pytest.mark.parametrize("n", range(3))
-def test_second(n):
-    record(2)
-
-@pytest.mark.phase(3)
-@pytest.mark.parametrize("n", range(3))
-def test_third(n):
-    record(3)
-"""
-    )
-
-    result = run_readiness(pytester, "--readiness-fail-fast")
-
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert set(read_log(phase_log)) == {1}
-    not_run_log = pytester.path / "not-run.jsonl"
-    cancelled = {
-        nodeid for line in not_run_log.read_text().splitlines() for nodeid in json.loads(line)
-    }
-    assert cancelled == {
-        f"test_fail_fast_starts_no_item_of_a_later_phase.py::test_{name}[{n}]"
-        for name in ("second", "third")
-        for n in range(3)
-    }
+    assert XdistPhaseHooks(config).pytest_xdist_make_scheduler(config, log=None) is None
 
 
 def test_a_worker_that_wrote_no_phase_map_is_named_with_the_missing_call(
