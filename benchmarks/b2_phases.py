@@ -1,14 +1,16 @@
-"""B2: 64 items that each wait 0.5 s on a loopback HTTP server, in 4 phases, under ``-n 8``.
+"""B2: 64 checks that each wait 0.5 s on a loopback HTTP server, in 4 phases, with ``-n 8``.
 
-Prints the wall time against the ideal (sum over phases of ceil(items/8) x 0.5 s), the
-span from the first item's start to the last item's end (wall time minus worker start-up),
-and the proof that no item of a phase started before the previous phase's last item
-finished. Run from the repository root: ``python benchmarks/b2_phases.py``.
+Runs ``pytest --readiness -n 8`` on a generated checklist (16 items each of gate, db,
+infra, feature; every item GETs a loopback endpoint that answers after 0.5 s through the
+``http`` fixture) and reads the JSON report. Prints the wall time against the ideal (sum
+over phases of ceil(items/8) x 0.5 s), the span from the first item's start to the last
+item's end (the wall time without pytest and worker start-up), and the proof from the
+report's timestamps that no item of a phase started before the previous phase's last
+item finished. Usage: ``python benchmarks/b2_phases.py [workers]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
@@ -18,33 +20,21 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STAND_IN_PLUGIN_DIR = ROOT / "tests" / "xdist_phases"
-ITEMS, PHASES, WORKERS, WAIT_S = 64, 4, 8, 0.5
+GLUE_DIR = ROOT / "tests" / "xdist_phases"
+CATEGORIES = ("gate", "db", "infra", "feature")
+PER_PHASE, WAIT_S = 16, 0.5
+QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-q"]
 
-PROJECT = """
-import json, os, time, urllib.request
-import pytest
-
-def wait_on_server(phase):
-    start = time.time()
-    with urllib.request.urlopen(os.environ["B2_URL"], timeout=10) as response:
-        assert response.status == 200
-    line = {{"phase": phase, "start": start, "end": time.time()}}
-    with open(os.environ["B2_LOG"], "a", encoding="utf-8") as log:
-        log.write(json.dumps(line) + "\\n")
-{tests}
-"""
-
-TEST = """
-@pytest.mark.phase({phase})
-@pytest.mark.parametrize("n", range({count}))
-def test_phase_{phase}(n):
-    wait_on_server({phase})
+CHECK = """
+@pytest.mark.{category}("{category} item {n}")
+def test_{category}_{n}(http):
+    assert http.get("/slow").status_code == 200
 """
 
 
@@ -62,60 +52,75 @@ class SlowHandler(BaseHTTPRequestHandler):
         """Keep the benchmark's output to its numbers."""
 
 
+def make_project(root: Path, port: int) -> None:
+    (root / "pyproject.toml").write_text(
+        f'[tool.readiness.envs.local]\nbase_url = "http://127.0.0.1:{port}"\ntimeout = 30\n'
+    )
+    checks = root / "checks"
+    checks.mkdir()
+    # Interleaved, so phase order cannot come from file order.
+    source = "import pytest\n" + "".join(
+        CHECK.format(category=category, n=n)
+        for n, category in itertools.product(range(PER_PHASE), reversed(CATEGORIES))
+    )
+    (checks / "test_b2.py").write_text(source)
+
+
+def moment(stamp: str) -> float:
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def phase_bound(items: list[dict[str, Any]], phase: int, workers: int) -> float:
+    """The shortest a phase could take on ``workers`` given its items' measured durations."""
+    durations = [i["duration_s"] for i in items if i["phase"] == phase]
+    return max(max(durations), sum(durations) / workers)
+
+
+def report(items: list[dict[str, Any]], workers: int, wall: float) -> None:
+    ideal = len(CATEGORIES) * math.ceil(PER_PHASE / workers) * WAIT_S
+    span = max(moment(i["finished_at"]) for i in items) - min(
+        moment(i["started_at"]) for i in items
+    )
+    print(f"B2: {len(items)} items, {len(CATEGORIES)} phases, -n {workers}, {WAIT_S} s each")
+    print(f"  ideal                          {ideal:6.2f} s")
+    print(f"  wall time (incl. start-up)     {wall:6.2f} s  = {wall / ideal:.2f}x ideal")
+    print(f"  first start -> last finish     {span:6.2f} s  = {span / ideal:.2f}x ideal")
+    bound = sum(phase_bound(items, phase, workers) for phase in range(1, len(CATEGORIES) + 1))
+    print(f"  bound from measured durations  {bound:6.2f} s  (span = {span / bound:.2f}x bound)")
+    mean = sum(i["duration_s"] for i in items) / len(items)
+    print(f"  mean item duration             {mean:6.2f} s  (the server waits {WAIT_S} s)")
+    ordered = True
+    for earlier, later in itertools.pairwise(range(1, len(CATEGORIES) + 1)):
+        last_end = max(moment(i["finished_at"]) for i in items if i["phase"] == earlier)
+        first_start = min(moment(i["started_at"]) for i in items if i["phase"] == later)
+        ordered = ordered and first_start >= last_end
+        print(
+            f"  phase {earlier} last finish -> phase {later} first start: "
+            f"{(first_start - last_end) * 1000:+.0f} ms"
+        )
+    print(f"  barrier held (no item started before the previous phase ended): {ordered}")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=WORKERS)
-    options = parser.parse_args()
+    workers = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    per_phase = [ITEMS // PHASES] * PHASES
-    with tempfile.TemporaryDirectory(prefix="b2-") as workdir:
-        project = Path(workdir)
-        tests = "".join(TEST.format(phase=p + 1, count=c) for p, c in enumerate(per_phase))
-        (project / "test_b2.py").write_text(PROJECT.format(tests=tests), encoding="utf-8")
-        log = project / "b2.jsonl"
-        env = dict(
-            os.environ,
-            B2_URL=f"http://127.0.0.1:{server.server_port}/",
-            B2_LOG=str(log),
-            PYTHONPATH=os.pathsep.join([str(ROOT), str(STAND_IN_PLUGIN_DIR)]),
-        )
-        command = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-            "-p", "phase_marker_plugin", "--readiness", "-n", str(options.workers),
-        ]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="b2-") as tmp:
+        project = Path(tmp)
+        make_project(project, server.server_port)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(GLUE_DIR)]))
+        command = [sys.executable, "-m", "pytest", "--readiness", *QUIET]
+        command += ["-n", str(workers), "-p", "readiness_xdist_glue"]
         began = time.perf_counter()
-        run = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - began
         server.shutdown()
-        if run.returncode != 0:
-            print(run.stdout[-2000:], run.stderr[-2000:], sep="\n")
+        if done.returncode != 0:
+            print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
             return 1
-        entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    report(entries, per_phase, options.workers, wall)
+        data = json.loads((project / "reports" / "readiness-local.json").read_text())
+    report(data["items"], workers, wall)
     return 0
-
-
-def report(
-    entries: list[dict[str, float]], per_phase: list[int], workers: int, wall: float
-) -> None:
-    ideal = sum(math.ceil(count / workers) * WAIT_S for count in per_phase)
-    by_phase: dict[int, list[dict[str, float]]] = defaultdict(list)
-    for entry in entries:
-        by_phase[int(entry["phase"])].append(entry)
-    span = max(e["end"] for e in entries) - min(e["start"] for e in entries)
-    print(f"B2: {len(entries)} items, {len(per_phase)} phases, -n {workers}, {WAIT_S} s each")
-    print(f"ideal            {ideal:6.2f} s")
-    print(f"wall time        {wall:6.2f} s  ({wall / ideal:.2f} x ideal, incl. worker start-up)")
-    print(f"first start to last end {span:6.2f} s  ({span / ideal:.2f} x ideal)")
-    ordered = True
-    for earlier, later in itertools.pairwise(sorted(by_phase)):
-        last_end = max(e["end"] for e in by_phase[earlier])
-        first_start = min(e["start"] for e in by_phase[later])
-        gap = first_start - last_end
-        ordered = ordered and gap >= 0
-        print(f"phase {earlier} last end -> phase {later} first start: {gap * 1000:+.1f} ms")
-    print("barrier held: " + ("yes" if ordered else "NO"))
 
 
 if __name__ == "__main__":
