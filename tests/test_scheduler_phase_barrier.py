@@ -18,8 +18,9 @@ from pytest_readiness.scheduler.phase_barrier import PhaseBarrierScheduling, Pha
 class FakeWorker:
     """Records the indices sent to it; models which one xdist would have started."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, handed_out: list[int] | None = None) -> None:
         self.gateway = SimpleNamespace(id=name)
+        self.handed_out = [] if handed_out is None else handed_out
         self.sent: list[int] = []
         self.completed: list[int] = []
         self.shut_down = False
@@ -34,6 +35,7 @@ class FakeWorker:
     def send_runtest_some(self, indices: Sequence[int]) -> None:
         assert not self.shut_down, "work sent after shutdown is lost"
         self.sent.extend(indices)
+        self.handed_out.extend(indices)
 
     def shutdown(self) -> None:
         self.shut_down = True
@@ -62,13 +64,16 @@ def nodeids(phases: Sequence[int]) -> list[str]:
 
 
 def make_scheduler(
-    pytester: pytest.Pytester, phases: Sequence[int], workers: int = 2
+    pytester: pytest.Pytester,
+    phases: Sequence[int],
+    workers: int = 2,
+    handed_out: list[int] | None = None,
 ) -> tuple[PhaseBarrierScheduling, list[FakeWorker], list[str]]:
     config = pytester.parseconfig(f"--tx={workers}*popen")
     collection = nodeids(phases)
     phase_map = dict(zip(collection, phases, strict=True))
     scheduler = PhaseBarrierScheduling(config, phase_map=lambda node: phase_map)
-    nodes = [FakeWorker(f"gw{n}") for n in range(workers)]
+    nodes = [FakeWorker(f"gw{n}", handed_out) for n in range(workers)]
     for node in nodes:
         scheduler.add_node(node)
     for node in nodes:
@@ -313,3 +318,16 @@ def test_a_crashed_item_put_back_pending_runs_before_the_next_phase(
     assert w2.running is None
     complete(scheduler, replacement)
     assert (w2.running, replacement.running) == (3, 2)
+
+
+def test_items_of_a_phase_are_handed_out_in_collection_order(pytester: pytest.Pytester) -> None:
+    phases = [2, 1, 2, 1, 2, 1, 2, 1, 1, 2]
+    handed_out: list[int] = []
+    scheduler, workers, _ = make_scheduler(pytester, phases, workers=3, handed_out=handed_out)
+    while not scheduler.tests_finished:
+        complete(scheduler, next(w for w in workers if w.running is not None))
+
+    assert sorted(handed_out) == list(range(10))
+    for phase in (1, 2):
+        of_phase = [i for i in handed_out if phases[i] == phase]
+        assert of_phase == sorted(of_phase)

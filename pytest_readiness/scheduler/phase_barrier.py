@@ -267,45 +267,42 @@ class PhaseBarrierScheduling:
         ]
 
     def _dispatch(self) -> None:
-        """Fill workers with current-phase items, then give look-aheads or shutdowns."""
+        """Fill workers with current-phase items, then give look-aheads or shutdowns.
+
+        Items go out one at a time in collection order, round-robin over the workers,
+        so that every worker gets its first item before any gets a second.
+        """
         phase = self._current_phase()
         if self.collection is None or phase is None:
             return
         nodes = self._usable_nodes()
-        queues = {node: list(self._node_pending[node]) for node in nodes}
-        batches: dict[Any, list[int]] = {node: [] for node in nodes}
         for depth in range(1, WORKER_QUEUE_DEPTH + 1):
             for node in nodes:
-                queue = queues[node]
-                if len(queue) >= depth or not self._accepts(queue, phase):
+                pending = self._node_pending[node]
+                if len(pending) >= depth or not self._accepts(pending, phase):
                     continue
                 index = self._next_unsent(phase, later=False)
                 if index is None:
                     break
-                queue.append(index)
-                batches[node].append(index)
-        to_shut_down = []
+                self._send(node, index)
         for node in nodes:
-            queue = queues[node]
-            if len(queue) != 1 or self._phase_of[queue[0]] != phase:
+            pending = self._node_pending[node]
+            if len(pending) != 1 or self._phase_of[pending[0]] != phase:
                 continue
             look_ahead = self._next_unsent(phase, later=True)
             if look_ahead is None:
-                to_shut_down.append(node)
-                continue
-            queue.append(look_ahead)
-            batches[node].append(look_ahead)
-        for node, batch in batches.items():
-            if batch:
-                self._node_pending[node].extend(batch)
-                node.send_runtest_some(batch)
-        for node in to_shut_down:
-            self._shutdown_sent.add(node)
-            node.shutdown()
+                self._shutdown_sent.add(node)
+                node.shutdown()
+            else:
+                self._send(node, look_ahead)
 
-    def _accepts(self, queue: list[int], phase: int) -> bool:
+    def _send(self, node: Any, index: int) -> None:
+        self._node_pending[node].append(index)
+        node.send_runtest_some([index])
+
+    def _accepts(self, pending: list[int], phase: int) -> bool:
         """A worker takes current-phase work unless it holds a later look-ahead."""
-        return not queue or self._phase_of[queue[-1]] == phase
+        return not pending or self._phase_of[pending[-1]] == phase
 
 
 def _silent_log(*args: object) -> None:
