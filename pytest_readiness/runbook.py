@@ -113,6 +113,7 @@ class RunbookLine:
     section: str | None = None
     checked: bool = False
     step: bool = False
+    heading_levels: tuple[int, ...] = ()
 
     @property
     def category(self) -> str | None:
@@ -281,6 +282,7 @@ def _list_line(
         return None
     headings = tuple(title for _, title in path)
     return RunbookLine(
+        heading_levels=tuple(level for level, _ in path),
         text=text,
         heading_path=headings,
         line_number=_line_of(inline),
