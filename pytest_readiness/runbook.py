@@ -152,7 +152,6 @@ class Runbook:
 
     source: Path | None
     lines: tuple[RunbookLine, ...]
-    headings: tuple[tuple[int, str, int], ...] = ()
 
     @property
     def where(self) -> str:
@@ -237,7 +236,6 @@ def parse(
     mapping = {_heading_key(k): str(v) for k, v in (sections or DEFAULT_SECTIONS).items()}
     tokens = MarkdownIt("commonmark").parse(text)
     lines: list[RunbookLine] = []
-    headings: list[tuple[int, str, int]] = []
     path: list[tuple[int, str]] = []
     lists: list[str] = []
     for index, token in enumerate(tokens):
@@ -246,7 +244,6 @@ def parse(
             title = tokens[index + 1].content.strip()
             path = [(lvl, t) for lvl, t in path if lvl < level]
             path.append((level, title))
-            headings.append((level, title, _line_of(token)))
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             lists.append(token.type)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
@@ -255,7 +252,7 @@ def parse(
             found = _list_line(tokens, index, lists[-1] == "ordered_list_open", path, mapping)
             if found is not None:
                 lines.append(found)
-    return Runbook(source, tuple(lines), tuple(headings))
+    return Runbook(source, tuple(lines))
 
 
 def load(path: Path, sections: Mapping[str, str] | None = None) -> Runbook:
@@ -336,7 +333,7 @@ class BoundLine:
 
     def describe(self) -> str:
         """One line for `--collect-only`: the line and its binding."""
-        where = " > ".join(self.line.heading_path[-1:])
+        where = self.line.heading_path[-1] if self.line.heading_path else "runbook"
         if self.checks:
             tests = ", ".join(c.nodeid for c in self.checks)
             return f"[{where}] {self.line.text} -- automated by {tests}"
