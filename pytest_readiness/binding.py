@@ -7,7 +7,8 @@
   `collection_lines(binding)` is what `--collect-only` shows;
 - report: `finish_items(items, ...)` adds one item per manual line, applies sign-offs
   and waivers, attaches `runbook_line` / `signoff` / `waiver` objects and returns the
-  items in runbook order.
+  items in runbook order; `render_runbook_checklist(source, report)` is the ticked
+  checklist for the Markdown report.
 No pytest in here: the plugin turns these values and exceptions into pytest's.
 """
 
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness import commits, runbook, signoffs, waivers
+from pytest_readiness.checklist_markdown import render_checklist
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.model import Item, Outcome
+from pytest_readiness.model import Item, Outcome, Report
 from pytest_readiness.records import RecordError
 from pytest_readiness.runbook import Binding, Check, Runbook, RunbookLine
 from pytest_readiness.signoffs import SignOff, SignOffReview
@@ -126,8 +128,7 @@ def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
     """
     result: dict[str, Outcome] = {}
     for item in items:
-        line = item.extra.get("runbook_line")
-        title = str(line["text"]) if isinstance(line, dict) else item.title
+        title = _line_text(item)
         previous = result.get(title)
         if previous is None or (previous.is_ok and not item.outcome.is_ok):
             result[title] = item.outcome
@@ -193,3 +194,24 @@ def _run_order(item: Item) -> tuple[int, int]:
     line = item.extra.get("runbook_line")
     number = int(line["line"]) if isinstance(line, dict) else 1_000_000
     return (item.phase, number)
+
+
+def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
+    """The runbook's checklist for `reports/readiness-<env>.md`, ticked from the report."""
+    notes = {
+        _line_text(item): item.reason
+        for item in report.items
+        if item.reason and item.outcome is not Outcome.PASSED
+    }
+    return render_checklist(
+        source.runbook.checklist(report.stage),
+        outcomes_by_title(report.items),
+        verdict=str(report.verdict),
+        summary=report.sentence,
+        notes=notes,
+    )
+
+
+def _line_text(item: Item) -> str:
+    line = item.extra.get("runbook_line")
+    return str(line["text"]) if isinstance(line, dict) else item.title
