@@ -25,7 +25,9 @@ from pytest_readiness.checklist_markdown import render_checklist
 from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.model import Item, Outcome, Report
 from pytest_readiness.records import RecordError
-from pytest_readiness.runbook import Binding, Check, Runbook, RunbookLine
+from pytest_readiness.runbook import Binding as Binding
+from pytest_readiness.runbook import Check as Check
+from pytest_readiness.runbook import Runbook, RunbookLine
 from pytest_readiness.signoffs import SignOff, SignOffReview
 from pytest_readiness.waivers import Waiver
 
