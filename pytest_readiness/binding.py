@@ -123,6 +123,50 @@ def finish_items(
     return tuple(sorted(finished, key=_run_order))
 
 
+def report_extra(
+    source: RunbookSource, binding: Binding, *, env: str, commit: str | None, root: Path
+) -> dict[str, Any]:
+    """The report-level `runbook` object: where the checklist came from and what did not fit.
+
+    Lists sign-offs for titles the runbook lacks and lines under no mapped heading, so a
+    renamed line or a new section is visible instead of silently ignored.
+    """
+    review = _review(source, binding, env, commit, root)
+    return {
+        "runbook": {
+            "path": str(source.runbook.source),
+            "lines": len(binding.lines),
+            "manual": len(binding.manual),
+            "unmapped_lines": [line.to_dict() for line in source.runbook.unmapped],
+            "orphan_signoffs": [rejected.to_dict() for rejected in review.orphans],
+        }
+    }
+
+
+def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) -> bool:
+    """True when a current waiver covers `title`: fail-fast should not stop on its failure."""
+    decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
+    return decision.outcome is Outcome.WAIVED
+
+
+def checklist_sections(
+    items: Iterable[Item],
+) -> list[tuple[tuple[str, ...], tuple[Item, ...]]]:
+    """Items grouped under their runbook heading path, in runbook order, for the HTML report.
+
+    Items without a runbook line come last under an empty heading path.
+    """
+    ordered = sorted(items, key=lambda item: _line_number(item))
+    sections: list[tuple[tuple[str, ...], list[Item]]] = []
+    for item in ordered:
+        line = item.extra.get("runbook_line")
+        path = tuple(line["heading_path"]) if isinstance(line, dict) else ()
+        if not sections or sections[-1][0] != path:
+            sections.append((path, []))
+        sections[-1][1].append(item)
+    return [(path, tuple(group)) for path, group in sections]
+
+
 def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
     """Runbook line text -> outcome, for `checklist_markdown.render_checklist`.
 
@@ -193,9 +237,12 @@ def _with_extra(item: Item, **extra: Any) -> Item:
 
 
 def _run_order(item: Item) -> tuple[int, int]:
+    return (item.phase, _line_number(item))
+
+
+def _line_number(item: Item) -> int:
     line = item.extra.get("runbook_line")
-    number = int(line["line"]) if isinstance(line, dict) else 1_000_000
-    return (item.phase, number)
+    return int(line["line"]) if isinstance(line, dict) else 1_000_000
 
 
 def render_runbook_checklist(source: RunbookSource, report: Report) -> str:

@@ -250,3 +250,47 @@ def test_the_markdown_checklist_ticks_from_the_finished_items(project):
     assert "- [x] Build: PASSING (`make build`)" in markdown
     assert "- [ ] Lint: clean" in markdown
     assert "- [x] CEO approval required" in markdown
+
+
+def test_the_report_lists_sign_offs_for_lines_the_runbook_lacks(project):
+    sign(project, item="CEO approval")
+    cfg = config.load(project)
+    source = binding.load_source(cfg)
+    assert source is not None
+    bound = binding.bind_checks(source, [BUILD, LINT])
+    extra = binding.report_extra(
+        source, bound, env="production", commit=binding.current_commit(project), root=project
+    )["runbook"]
+    assert (extra["lines"], extra["manual"]) == (3, 1)
+    [orphan] = extra["orphan_signoffs"]
+    assert "closest runbook line: 'CEO approval required'" in orphan["reason"]
+    assert extra["unmapped_lines"] == []
+
+
+def test_the_report_lists_lines_under_unmapped_headings(project):
+    (project / "runbook.md").write_text(RUNBOOK + "\n## Someday\n\n- [ ] Rewrite it\n")
+    cfg = config.load(project)
+    source = binding.load_source(cfg)
+    assert source is not None
+    bound = binding.bind_checks(source, [])
+    extra = binding.report_extra(source, bound, env="production", commit=None, root=project)
+    assert [line["text"] for line in extra["runbook"]["unmapped_lines"]] == ["Rewrite it"]
+
+
+def test_fail_fast_can_ask_whether_a_failure_is_waived(project):
+    waive(project, "2026-12-01")
+    source = binding.load_source(config.load(project))
+    assert source is not None
+    assert binding.waives_failure(source, "Lint: clean", env="production", today=TODAY)
+    assert not binding.waives_failure(source, "Lint: clean", env="staging", today=TODAY)
+    assert not binding.waives_failure(
+        source, "Lint: clean", env="production", today=date(2026, 12, 2)
+    )
+
+
+def test_items_group_under_their_runbook_headings_in_runbook_order(project):
+    sections = binding.checklist_sections(finish(project).items)
+    assert [(path[-1], [i.title for i in group]) for path, group in sections] == [
+        ("Code Quality Gates", ["Build: PASSING", "Lint: clean"]),
+        ("Deployment Steps", ["CEO approval required"]),
+    ]
