@@ -164,7 +164,7 @@ class Runbook:
 
     @property
     def unmapped(self) -> tuple[RunbookLine, ...]:
-        """Lines under no mapped heading: worth a warning, the runbook may have drifted."""
+        """Lines under no mapped (or ignored) heading: worth a warning, the runbook drifted."""
         return tuple(line for line in self.lines if line.section is None)
 
     def find(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
@@ -293,7 +293,7 @@ def _section_for(headings: Sequence[str], mapping: Mapping[str, str]) -> str | N
     for heading in reversed(headings):
         value = mapping.get(_heading_key(heading))
         if value is not None:
-            return None if value == IGNORE else value
+            return value
     return None
 
 

@@ -109,6 +109,7 @@ def test_sections_config_can_ignore_a_section_and_remap_another():
     )
     parsed = runbook.load(SHIPPED, sections)
     assert parsed.find("Weekly retrospective") is None
+    assert parsed.unmapped == ()
     assert parsed.find("Monitor error rates every hour") is not None
     assert parsed.require("CX: Chatwoot integrated").category == "infra"
 
