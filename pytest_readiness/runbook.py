@@ -42,7 +42,7 @@ DEFAULT_SECTIONS: Mapping[str, str] = {
 SECTION_VALUES: tuple[str, ...] = (*(str(c) for c in Category), POST, IGNORE)
 
 _TASK = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
-_REQUIRED = re.compile(r"\brequired\b", re.IGNORECASE)
+_REQUIRED = re.compile(r"(?<!\bnot )\brequired\b", re.IGNORECASE)
 _TRAILING_CODE_PARENS = re.compile(r"\s*\([^()]*`[^()]*\)\s*$")
 _TRAILING_PUNCTUATION = ".,;:!?"
 

@@ -245,3 +245,10 @@ def test_a_check_may_bind_to_a_post_deployment_line_outside_the_pre_stage(shippe
     assert not binding.errors
     assert binding.line_of["checks/post.py::test_issues"].stage == "post"
     assert all(b.line.stage == "pre" for b in binding.lines)
+
+
+def test_a_numbered_step_saying_not_required_is_not_a_line():
+    parsed = runbook.parse(
+        "## Deployment Steps\n\n1. Sign-off not required for hotfixes\n2. QA sign-off Required\n"
+    )
+    assert [line.text for line in parsed.lines] == ["QA sign-off Required"]
