@@ -1,0 +1,1 @@
+"""Reusable check helpers: each takes plain values and returns a `ProbeResult`."""
