@@ -99,9 +99,7 @@ class ProbeResult:
     warnings: tuple[str, ...] = ()
 
     @classmethod
-    def passed(
-        cls, evidence: Iterable[Evidence] = (), warnings: Iterable[str] = ()
-    ) -> ProbeResult:
+    def passed(cls, evidence: Iterable[Evidence] = (), warnings: Iterable[str] = ()) -> ProbeResult:
         return cls(True, "", tuple(evidence), tuple(warnings))
 
     @classmethod

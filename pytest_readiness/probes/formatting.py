@@ -7,9 +7,12 @@ import re
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import first
 
-# prettier: "[warn] src/a.ts"; ruff format: "Would reformat: a.py"; black: "would reformat a.py"
+# prettier: "[warn] src/a.ts"; black and older ruff: "would reformat a.py";
+# ruff >= 0.9: "unformatted: File would be reformatted" then " --> a.py:3:1".
 _NAMED_FILE = re.compile(
-    r"^(?:\[warn\]\s+(?P<prettier>\S.*?)|[Ww]ould reformat:?\s+(?P<other>\S.*?))\s*$",
+    r"^(?:\[warn\]\s+(?P<prettier>\S.*?)"
+    r"|[Ww]ould reformat:?\s+(?P<other>\S.*?)"
+    r"|\s*-->\s+(?P<arrow>\S+?)(?::\d+:\d+)?)\s*$",
     re.MULTILINE,
 )
 _NOT_FILES = ("Code style issues", "Run Prettier")
@@ -17,12 +20,12 @@ _NOT_FILES = ("Code style issues", "Run Prettier")
 
 def unformatted_files(output: str) -> list[str]:
     """The files a format checker says it would change."""
-    names = []
+    names: dict[str, None] = {}
     for match in _NAMED_FILE.finditer(output):
-        name = match.group("prettier") or match.group("other")
+        name = match.group("prettier") or match.group("other") or match.group("arrow")
         if name and not name.startswith(_NOT_FILES):
-            names.append(name)
-    return names
+            names[name] = None
+    return list(names)
 
 
 def from_format_check(returncode: int, output: str, command: str = "format check") -> ProbeResult:

@@ -45,13 +45,13 @@ def eslint_findings(results: Any) -> list[Finding]:
 
 
 def ruff_findings(results: Any) -> list[Finding]:
-    """Diagnostics from `ruff check --output-format json` (ruff has no warning level)."""
+    """Diagnostics from `ruff check --output-format json` (all errors unless it says otherwise)."""
     return [
         Finding(
             str(item.get("filename", "?")),
             int((item.get("location") or {}).get("row") or 0),
             str(item.get("code") or "syntax-error"),
-            "error",
+            str(item.get("severity") or "error").lower(),
             str(item.get("message", "")),
         )
         for item in results
