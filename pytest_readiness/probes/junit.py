@@ -78,3 +78,17 @@ def _case_name(case: ET.Element) -> str:
     classname = case.get("classname", "")
     name = case.get("name", "?")
     return f"{classname}.{name}" if classname else name
+
+
+def from_test_run(
+    command: str, returncode: int, report: Path, not_before: float | None = None
+) -> ProbeResult:
+    """A test command's verdict: its JUnit report must pass and the command must exit 0."""
+    result = from_junit_file(report, not_before)
+    if not result.ok or returncode == 0:
+        return result
+    return ProbeResult.failed(
+        f"{command} exited {returncode} although {report.name} shows no failure",
+        result.evidence,
+        result.warnings,
+    )

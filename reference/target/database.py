@@ -48,17 +48,22 @@ FAULTS: frozenset[str] = frozenset({*_DB_FAULTS, "unapplied-migration"})
 
 def create(admin_dsn: str, workspace: Path, faults: frozenset[str] = frozenset()) -> str:
     """Create a uniquely named database, migrate and seed it, apply `faults`; return its DSN."""
-    name = f"readiness_local_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-        _ensure_roles(admin)
-    dsn = _with_dbname(admin_dsn, name)
+    dsn = empty(admin_dsn)
     try:
         _populate(dsn, workspace, faults)
     except BaseException:
         drop(admin_dsn, dsn)
         raise
     return dsn
+
+
+def empty(admin_dsn: str, prefix: str = "readiness_local") -> str:
+    """Create a uniquely named empty database (and the Supabase roles); return its DSN."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        _ensure_roles(admin)
+    return _with_dbname(admin_dsn, name)
 
 
 def drop(admin_dsn: str, dsn: str) -> None:
