@@ -104,7 +104,11 @@ def _findings(workspace: Path, files: list[str]) -> list[Finding]:
         return _as_findings(found)
     with transient_settings(baseline):
         found = _collect(workspace, files)
-    return _as_findings(found - SecretsCollection.load_from_baseline(baseline))
+    known = {
+        (filename, secret.secret_hash, secret.type)
+        for filename, secret in SecretsCollection.load_from_baseline(baseline)
+    }
+    return [finding for finding, key in _as_findings_with_keys(found) if key not in known]
 
 
 def _collect(workspace: Path, files: list[str]) -> SecretsCollection:
@@ -125,8 +129,18 @@ def _load_baseline(path: Path) -> dict[str, Any] | None:
 
 
 def _as_findings(collection: SecretsCollection) -> list[Finding]:
+    return [finding for finding, _ in _as_findings_with_keys(collection)]
+
+
+def _as_findings_with_keys(
+    collection: SecretsCollection,
+) -> list[tuple[Finding, tuple[str, str, str]]]:
+    """Findings sorted by place, each with the (file, hash, type) key baselines compare on."""
     found = [
-        Finding(str(filename), int(secret.line_number or 0), str(secret.type))
+        (
+            Finding(str(filename), int(secret.line_number or 0), str(secret.type)),
+            (str(filename), str(secret.secret_hash), str(secret.type)),
+        )
         for filename, secret in collection
     ]
-    return sorted(found, key=lambda f: (f.path, f.line, f.type))
+    return sorted(found, key=lambda pair: (pair[0].path, pair[0].line, pair[0].type))
