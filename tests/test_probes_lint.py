@@ -9,6 +9,9 @@ from pathlib import Path
 
 from pytest_readiness.probes import lint
 
+RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
+RUFF_CHECK += ("--output-format", "json")
+
 # ESLint's documented `--format json` shape: one object per linted file.
 ESLINT_OUTPUT = [
     {
@@ -71,8 +74,7 @@ def test_clean_eslint_output_after_npm_banner_passes() -> None:
 def test_real_ruff_json_output_fails_naming_the_file_and_code(tmp_path: Path) -> None:
     (tmp_path / "leftover.py").write_text("import os\n")
     output = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated"]
-        + ["--output-format", "json", "leftover.py"],
+        [*RUFF_CHECK, "leftover.py"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -12,8 +12,9 @@ import pytest
 
 from pytest_readiness.probes import secrets
 
-KEY_LINE = "-----BEGIN RSA PRIVATE KEY-----"
-PRIVATE_KEY = f"{KEY_LINE}\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeK\n-----END RSA PRIVATE KEY-----\n"
+# Split so that this repository itself carries no detectable key.
+KIND = "RSA " + "PRIVATE KEY"
+PRIVATE_KEY = f"-----BEGIN {KIND}-----\nkey-body-that-must-never-be-shown\n-----END {KIND}-----\n"
 GIT_ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "t",
@@ -51,7 +52,7 @@ def test_a_committed_private_key_fails_naming_file_line_and_type(repo: Path) -> 
 def test_the_secret_value_appears_nowhere_in_the_result(repo: Path) -> None:
     result = secrets.scan_tracked_files(repo)
     shown = json.dumps([e.to_dict() for e in result.evidence]) + result.reason
-    assert "MIIBOgIBAAJBAKj34" not in shown
+    assert "key-body-that-must-never-be-shown" not in shown
 
 
 def test_untracked_files_are_not_scanned(repo: Path) -> None:
