@@ -1,1 +1,1 @@
-"""Reusable check helpers: each takes plain values and returns a `ProbeResult`."""
+"""Reusable checks: plain values in, a ProbeResult with evidence out; no pytest here."""
