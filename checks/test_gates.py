@@ -22,6 +22,17 @@ def test_build(readiness_env, run, evidence):
         raise CheckFailed(f"{command} exited {result.returncode}")
 
 
+def _report_or_output(readiness_env, key, result, started):
+    """The file the command wrote (`vars.<key>`; output tails get cut), else its output."""
+    name = readiness_env.vars.get(key)
+    if not name:
+        return result.output
+    path = readiness_env.workspace / name
+    if not path.is_file() or path.stat().st_mtime < started - 1:
+        raise CheckFailed(f"{result.command} did not write {name}")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def _suite_passes(readiness_env, run, evidence, kind, command):
     command = _setting(readiness_env, f"{kind}_test_command", command)
     report = readiness_env.workspace / _setting(
@@ -49,9 +60,9 @@ def test_e2e_tests(readiness_env, run, evidence):
 
 @pytest.mark.gate("Accessibility: <5 serious violations")
 def test_accessibility(readiness_env, run, evidence):
+    started = time.time()
     result = run(_setting(readiness_env, "a11y_command", "npm run test:a11y"))
-    report = readiness_env.vars.get("a11y_report")
-    output = (readiness_env.workspace / report).read_text() if report else result.output
+    output = _report_or_output(readiness_env, "a11y_report", result, started)
     maximum = int(readiness_env.thresholds.get("a11y_serious_max", 4))
     evidence.expect(a11y.from_axe_json(output, maximum))
 
@@ -59,8 +70,11 @@ def test_accessibility(readiness_env, run, evidence):
 @pytest.mark.gate("Lint: 0 errors, 0 warnings")
 def test_lint(readiness_env, run, evidence):
     command = _setting(readiness_env, "lint_command", "npm run lint -- --format json")
+    started = time.time()
     result = run(command)
-    evidence.expect(lint.from_lint_json(result.output))
+    evidence.expect(
+        lint.from_lint_json(_report_or_output(readiness_env, "lint_report", result, started))
+    )
     if result.returncode != 0:
         raise CheckFailed(f"{command} exited {result.returncode}")
 

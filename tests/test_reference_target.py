@@ -61,6 +61,11 @@ def format_check(ws: Path) -> ProbeResult:
     return formatting.from_format_check(done.returncode, done.stdout + done.stderr)
 
 
+def lint_check(ws: Path) -> ProbeResult:
+    run(ws, "lint_command")
+    return lint.from_lint_json((ws / str(settings.VARS["lint_report"])).read_text())
+
+
 def runbooks(ws: Path) -> ProbeResult:
     return docs.check_runbooks(ws / "docs/runbooks", 90, root=ws)
 
@@ -73,7 +78,7 @@ WORKSPACE_ITEMS: dict[str, Callable[[Path], ProbeResult]] = {
     "Accessibility: <5 serious violations": lambda ws: a11y.from_axe_json(
         run(ws, "a11y_command").stdout, 4
     ),
-    "Lint: 0 errors, 0 warnings": lambda ws: lint.from_lint_json(run(ws, "lint_command").stdout),
+    "Lint: 0 errors, 0 warnings": lint_check,
     "Format: All files formatted": format_check,
     "Security: 0 secrets detected": lambda ws: secrets.scan_tracked_files(ws),
     "All runbooks: Updated": runbooks,

@@ -16,7 +16,11 @@ VARS: dict[str, object] = {
     ),
     "e2e_test_command": f"{_PYTEST} tests/e2e --junitxml=reports/junit/e2e.xml",
     "a11y_command": "python tools/a11y_scan.py site",
-    "lint_command": "python -m ruff check --no-cache --output-format json src tests tools",
+    "lint_command": (
+        "python -m ruff check --no-cache --output-format json --output-file reports/lint.json"
+        " src tests tools"
+    ),
+    "lint_report": "reports/lint.json",
     "format_command": "python -m ruff format --no-cache --check src tests tools",
     "rls_probe_role": "anon",
     "supabase_project_ref": "local",
