@@ -13,6 +13,11 @@ from pytest_readiness.probes import backups, integrity, migrations, rls
 INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
 
 
+def _names(value):
+    """A list setting that may also be written as one string."""
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _migrations_folder(readiness_env):
     folder = readiness_env.vars.get("migrations_dir", "supabase/migrations")
     return readiness_env.workspace / folder
@@ -25,7 +30,7 @@ def test_migrations_applied(readiness_env, db, evidence):
 
 @pytest.mark.db("RLS tests: All passing")
 def test_rls(readiness_env, db, evidence):
-    schemas = list(readiness_env.vars.get("rls_schemas", ["public"]))
+    schemas = _names(readiness_env.vars.get("rls_schemas", ["public"]))
     role = readiness_env.vars.get("rls_probe_role")
     evidence.expect(rls.check_rls(db, schemas, role))
 

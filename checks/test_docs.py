@@ -12,7 +12,8 @@ def _where(readiness_env, key, default):
 
 
 def _headings(readiness_env, key, default):
-    return list(readiness_env.vars.get(key, default))
+    value = readiness_env.vars.get(key, default)
+    return [value] if isinstance(value, str) else list(value)
 
 
 @pytest.mark.docs("All runbooks: Updated")

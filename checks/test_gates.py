@@ -8,6 +8,7 @@ import pytest
 
 from pytest_readiness import CheckFailed
 from pytest_readiness.probes import a11y, formatting, junit, lint, secrets
+from pytest_readiness.probes.exit_status import exit_status
 
 
 def _setting(readiness_env, key, default):
@@ -16,10 +17,8 @@ def _setting(readiness_env, key, default):
 
 @pytest.mark.gate("Build: PASSING")
 def test_build(readiness_env, run, evidence):
-    command = _setting(readiness_env, "build_command", "npm run build")
-    result = run(command)
-    if result.returncode != 0:
-        raise CheckFailed(f"{command} exited {result.returncode}")
+    result = run(_setting(readiness_env, "build_command", "npm run build"))
+    evidence.expect(exit_status(result))
 
 
 def _report_or_output(readiness_env, key, result, started):
@@ -69,14 +68,11 @@ def test_accessibility(readiness_env, run, evidence):
 
 @pytest.mark.gate("Lint: 0 errors, 0 warnings")
 def test_lint(readiness_env, run, evidence):
-    command = _setting(readiness_env, "lint_command", "npm run lint -- --format json")
     started = time.time()
-    result = run(command)
-    evidence.expect(
-        lint.from_lint_json(_report_or_output(readiness_env, "lint_report", result, started))
-    )
-    if result.returncode != 0:
-        raise CheckFailed(f"{command} exited {result.returncode}")
+    result = run(_setting(readiness_env, "lint_command", "npm run lint -- --format json"))
+    output = _report_or_output(readiness_env, "lint_report", result, started)
+    evidence.expect(lint.from_lint_json(output))
+    evidence.expect(exit_status(result))
 
 
 @pytest.mark.gate("Format: All files formatted")
@@ -91,6 +87,4 @@ def test_secrets(readiness_env, run, evidence):
     evidence.expect(secrets.scan_tracked_files(readiness_env.workspace))
     command = readiness_env.vars.get("scan_command")
     if command:
-        result = run(command)
-        if result.returncode != 0:
-            raise CheckFailed(f"{command} exited {result.returncode}")
+        evidence.expect(exit_status(run(command)))

@@ -135,7 +135,10 @@ FAULTS = {
     "lint-warning": ("Lint: 0 errors, 0 warnings", "src/shopfront/unused.py:3 F401"),
     "failing-unit-test": ("Unit tests: 100% passing", "test_rounding"),
     "stale-runbook": ("All runbooks: Updated", "docs/runbooks/deploy.md (200 days old)"),
-    "build-broken": ("Build: PASSING", "python tools/build.py exited 1"),
+    "build-broken": (
+        "Build: PASSING",
+        "exited 1: build failed: missing asset index.html -> app.css",
+    ),
     "committed-secret": ("Security: 0 secrets detected", "deploy/id_rsa:1 (Private Key)"),
     "missing-rollback-doc": ("Rollback procedures: Documented", "no rollback section in docs"),
 }
@@ -166,3 +169,20 @@ def test_without_allow_dry_run_the_dry_run_is_skipped_saying_why(
     item = project.items()["Migration dry-run: Completed on staging"]
     assert item["outcome"] == "skipped"
     assert "allow_dry_run is not set for local" in item["reason"]
+
+
+def test_the_shipped_runbook_fails_all_runbooks_updated_naming_on_call(
+    local_target: Target, pytester: pytest.Pytester
+) -> None:
+    project = local_target(frozenset())
+    shipped = pytester.mkdir("shipped-runbooks")
+    runbook = Path(__file__).parent / "data" / "production-deployment-runbook.md"
+    shutil.copy(runbook, shipped / runbook.name)
+    toml = (pytester.path / "pyproject.toml").read_text()
+    table = "[tool.readiness.envs.local.vars]\n"
+    project.config(toml.replace(table, f"{table}runbooks_dir = {toml_value(str(shipped))}\n"))
+    project.run()
+    item = project.items()["All runbooks: Updated"]
+    on_call = runbook.read_text().splitlines().index("- On-call: TBD") + 1
+    assert item["outcome"] == "failed"
+    assert f"production-deployment-runbook.md:{on_call} '- On-call: TBD'" in item["reason"]
