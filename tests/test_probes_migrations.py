@@ -133,3 +133,16 @@ def test_nothing_pending_passes_saying_so(dsn: str, folder: Path) -> None:
         result = migrations.dry_run(conn, folder)
     assert result.ok
     assert result.evidence[0].summary == "no pending migrations to dry-run"
+
+
+def test_a_file_that_ends_the_transaction_itself_is_refused_not_run(dsn: str, folder: Path) -> None:
+    (folder / "20250103000000_sneaky.sql").write_text(
+        "create table public.sneaky (id int);\nrollback;\ncreate table public.after (id int);\n"
+    )
+    with psycopg.connect(dsn) as conn:
+        result = migrations.dry_run(conn, folder)
+    assert result.reason == (
+        "20250103000000_sneaky.sql: ends the transaction itself (COMMIT/ROLLBACK);"
+        " not dry-run, to stay safe"
+    )
+    assert tables(dsn) == []

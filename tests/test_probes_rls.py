@@ -71,3 +71,10 @@ def test_the_probe_role_is_reset_afterwards(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
         rls.check_rls(conn, ["public"], "anon")
         assert conn.execute("select current_user").fetchone() == ("postgres",)
+
+
+def test_a_schema_without_tables_passes_with_a_warning(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        result = rls.check_rls(conn, ["nothing_here"])
+    assert result.ok
+    assert result.warnings == ("no tables found in schemas nothing_here",)

@@ -24,6 +24,8 @@ _TRANSACTION_CONTROL = re.compile(
     r"^\s*(?:begin|start\s+transaction|commit)(?:\s+(?:work|transaction))?\s*;\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Any other transaction end is refused rather than risked.
+_OTHER_TRANSACTION_END = re.compile(r"^\s*(?:commit|rollback)\b", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def check_applied(conn: psycopg.Connection[Any], folder: Path) -> ProbeResult:
     if applied is None:
         return ProbeResult.failed(f"{HISTORY_TABLE} does not exist: no migration was recorded")
     on_disk = {m.version for m in files}
-    missing = [m for m in files if m.version not in set(applied)]
+    recorded = set(applied)
+    missing = [m for m in files if m.version not in recorded]
     extra = [v for v in applied if v not in on_disk]
     evidence = [
         sql_evidence(
@@ -116,6 +119,8 @@ def dry_run(conn: psycopg.Connection[Any], folder: Path) -> ProbeResult:
 
 def _apply(conn: psycopg.Connection[Any], migration: Migration) -> str:
     text = _TRANSACTION_CONTROL.sub("", migration.path.read_text(encoding="utf-8"))
+    if _OTHER_TRANSACTION_END.search(text):
+        return "ends the transaction itself (COMMIT/ROLLBACK); not dry-run, to stay safe"
     try:
         conn.execute(text.encode())
     except psycopg.Error as exc:

@@ -57,6 +57,8 @@ def check_rls(
             problems.append(f"role {probe_role} can read rows from {first(readable)}")
     if problems:
         return ProbeResult.failed("; ".join(problems), evidence)
+    if not rows:
+        return ProbeResult.passed(evidence, [f"no tables found in schemas {', '.join(schemas)}"])
     return ProbeResult.passed(evidence)
 
 
