@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
-import psycopg
 import pytest
 
 from pytest_readiness.config import Environment
 from pytest_readiness.evidence import EvidenceLog
 from pytest_readiness.model import CheckFailed
 from pytest_readiness.probes.command import CommandResult, run_command
-from pytest_readiness.probes.database import DatabaseUnavailable
-from pytest_readiness.probes.http import recording_client
 from pytest_readiness.session import ReadinessSession
+
+if TYPE_CHECKING:
+    # httpx and psycopg load only when a check asks for `http` or `db`: start-up stays quick.
+    import httpx
+    import psycopg
 
 READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
 
 RunCommand = Callable[..., CommandResult]
-ClientFactory = Callable[..., httpx.Client]
+ClientFactory = Callable[..., "httpx.Client"]
 
 
 def readiness_session(config: pytest.Config) -> ReadinessSession:
@@ -78,6 +80,8 @@ def run(readiness_env: Environment, evidence: EvidenceLog) -> RunCommand:
 @pytest.fixture
 def http_client(readiness_env: Environment, evidence: EvidenceLog) -> Iterator[ClientFactory]:
     """Make recording httpx clients for other services (GitHub, Prometheus, ...)."""
+    from pytest_readiness.probes.http import recording_client
+
     clients: list[httpx.Client] = []
 
     def make(
@@ -111,6 +115,8 @@ def http(readiness_env: Environment, http_client: ClientFactory) -> httpx.Client
 @pytest.fixture
 def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """The environment's database in a read-only transaction, rolled back after the item."""
+    from pytest_readiness.probes.database import DatabaseUnavailable
+
     database = readiness_session(request.config).database
     try:
         connection = database.connection()

@@ -174,7 +174,7 @@ class ReadinessRunHooks:
             write_summary(terminalreporter, self._session)
 
     def pytest_unconfigure(self) -> None:
-        self._session.database.close()
+        self._session.close()
         html.publish(self._session, self._config)
 
 

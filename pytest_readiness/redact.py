@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +22,9 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
+        # Also as it reads once escaped for JSON or HTML, so finished documents can be masked.
+        values |= {json.dumps(s, ensure_ascii=False)[1:-1] for s in values}
+        values |= {html.escape(s) for s in values}
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted(values, key=len, reverse=True)
         self._pattern = (

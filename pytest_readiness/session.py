@@ -8,12 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import Evidence, Item, Outcome, Report
-from pytest_readiness.probes.database import ReadOnlyDatabase
 from pytest_readiness.redact import Redactor
+
+if TYPE_CHECKING:
+    from pytest_readiness.probes.database import ReadOnlyDatabase
 
 MARKER_OPTIONS = frozenset({"blocking", "timeout"})
 
@@ -108,10 +110,7 @@ class ReadinessSession:
         self.fail_fast = fail_fast
         self.stage = stage
         self.redact = Redactor(environment.secrets)
-        self.database = ReadOnlyDatabase(
-            lambda: environment.database_url,
-            statement_timeout_s=float(environment.get("statement_timeout", 30.0)),
-        )
+        self._database: ReadOnlyDatabase | None = None
         self.plan: list[CheckSpec] = []
         self._specs: dict[str, CheckSpec] = {}
         self.records: dict[str, ItemRecord] = {}
@@ -121,6 +120,23 @@ class ReadinessSession:
         self.interrupted = False
         self.report: Report | None = None
         self._commit: str | None = None
+
+    @property
+    def database(self) -> ReadOnlyDatabase:
+        """The shared read-only connection of this process, made on first use."""
+        if self._database is None:
+            from pytest_readiness.probes.database import ReadOnlyDatabase
+
+            environment = self.environment
+            self._database = ReadOnlyDatabase(
+                lambda: environment.database_url,
+                statement_timeout_s=float(environment.get("statement_timeout", 30.0)),
+            )
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
 
     # -- the plan ---------------------------------------------------------------------------
 

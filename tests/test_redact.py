@@ -37,6 +37,9 @@ def test_a_secret_canary_appears_in_no_output(
 ) -> None:
     monkeypatch.setenv("READINESS_CANARY", CANARY)
     monkeypatch.setenv("READINESS_PUBLIC_URL", PUBLIC)
+    # pytest-metadata copies CI variables such as these into the HTML's environment table.
+    monkeypatch.setenv("GIT_BRANCH", f"release/{CANARY}")
+    monkeypatch.setenv("GIT_URL", "https://ci:hunter2-git@git.example.test/app.git")
     httpserver.expect_request("/echo").respond_with_data(CANARY)
     project.config(
         f"""
@@ -93,6 +96,7 @@ def test_a_secret_canary_appears_in_no_output(
     for name, text in outputs.items():
         assert CANARY not in text, f"secret leaked into {name}"
         assert "hunter2-db" not in text, f"URL password leaked into {name}"
+        assert "hunter2-git" not in text, f"URL password leaked into {name}"
     assert "***" in outputs["json"]
     # Values named in `public` stay readable.
     assert PUBLIC in outputs["json"]
@@ -121,3 +125,14 @@ def test_redaction_covers_compact_terminal_output_too(
     result = project.run()
     assert CANARY not in result.stdout.str()
     result.stdout.fnmatch_lines(["*BLOCKER Build: PASSING: failed - got ****"])
+
+
+def test_the_redactor_masks_secrets_inside_escaped_json_and_html() -> None:
+    import html
+    import json
+
+    secret = 'pa"ss<wo>rd\\1'
+    redact = Redactor([secret])
+    assert secret not in redact(json.dumps({"x": secret}))
+    assert json.dumps(secret)[1:-1] not in redact(json.dumps({"x": secret}))
+    assert html.escape(secret) not in redact(f"<p>{html.escape(secret)}</p>")

@@ -56,6 +56,17 @@ class HtmlReportHooks:
         self._session = session
         self._report_data: Any = None
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """pytest-metadata's environment table (CI variables...) goes through the redactor."""
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:
+            return
+        metadata = session.config.stash.get(metadata_key, None)
+        if metadata is not None:
+            for key, value in list(metadata.items()):
+                metadata[key] = self._session.redact.data(value)
+
     def pytest_html_report_title(self, report: Any) -> None:
         self._report_data = report
         report.title = f"Readiness: {self._session.env_name}"
