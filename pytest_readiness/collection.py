@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_readiness import binding
 from pytest_readiness.model import Category
 from pytest_readiness.session import CheckSpec, ReadinessSession, parse_marker
 
@@ -19,6 +20,10 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
             specs[item.nodeid] = spec_of(readiness, item)
         except ValueError as exc:
             problems.append(str(exc))
+    if readiness.runbook is not None:
+        checks = [binding.Check(s.title, s.nodeid, s.category) for s in specs.values()]
+        bound = binding.bind_checks(readiness.runbook, checks, readiness.stage)
+        problems += [str(error) for error in bound.errors]
     if problems:
         raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: specs[item.nodeid].phase)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
-from pytest_readiness import fixtures, hooks
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
 from pytest_readiness.model import Category
@@ -80,6 +80,10 @@ def _start_readiness(config: pytest.Config) -> None:
         report_dir=report_dir,
         fail_fast=config.getoption("readiness_fail_fast"),
     )
+    try:
+        session.runbook = binding.load_source(settings)
+    except binding.RunbookSetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
@@ -168,6 +172,12 @@ class ReadinessRunHooks:
         session.exitstatus = _exit_status(exitstatus, report.verdict.value)
         yield
         html.publish(self._session, session.config)
+
+    def pytest_report_collectionfinish(self) -> list[str]:
+        bound = self._session.runbook_binding()
+        if bound is None or not self._config.option.collectonly:
+            return []
+        return ["runbook lines:", *binding.collection_lines(bound)]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self._session.report is not None:

@@ -6,10 +6,11 @@ import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_readiness import binding
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import Evidence, Item, Outcome, Report
 from pytest_readiness.redact import Redactor
@@ -120,6 +121,7 @@ class ReadinessSession:
         self.interrupted = False
         self.report: Report | None = None
         self._commit: str | None = None
+        self.runbook: binding.RunbookSource | None = None
 
     @property
     def database(self) -> ReadOnlyDatabase:
@@ -174,8 +176,15 @@ class ReadinessSession:
         spec = self.spec(nodeid)
         blocking = info.get("blocking", spec.blocking if spec else True)
         phase = info.get("phase", spec.phase if spec else None)
-        if outcome == "failed" and blocking and phase is not None:
+        if outcome == "failed" and blocking and phase is not None and not self._waived(spec):
             self.failed_phases.add(int(phase))
+
+    def _waived(self, spec: CheckSpec | None) -> bool:
+        if self.runbook is None or spec is None:
+            return False
+        return binding.waives_failure(
+            self.runbook, spec.title, env=self.env_name, today=date.today()
+        )
 
     # -- the report --------------------------------------------------------------------------
 
@@ -191,6 +200,7 @@ class ReadinessSession:
         unfinished = any(
             item.outcome is Outcome.NOT_RUN and item.id not in self.not_run for item in items
         )
+        items, extra = self._with_runbook(items)
         self.report = Report(
             env=self.env_name,
             stage=self.stage,
@@ -201,8 +211,36 @@ class ReadinessSession:
             complete=complete and not unfinished,
             commit=self.commit,
             duration_s=finished - self.started_at,
+            extra=extra,
         )
         return self.report
+
+    def runbook_binding(self) -> binding.Binding | None:
+        """The plan's checks bound to the runbook's lines (None without a runbook)."""
+        if self.runbook is None:
+            return None
+        checks = [binding.Check(s.title, s.nodeid, s.category) for s in self.plan]
+        return binding.bind_checks(self.runbook, checks, self.stage)
+
+    def _with_runbook(self, items: tuple[Item, ...]) -> tuple[tuple[Item, ...], dict[str, Any]]:
+        """Add the manual runbook lines, apply sign-offs and waivers, describe the runbook."""
+        bound = self.runbook_binding()
+        if self.runbook is None or bound is None:
+            return items, {}
+        extra = binding.report_extra(
+            self.runbook, bound, env=self.env_name, commit=self.commit, root=self.config.root
+        )
+        finished = binding.finish_items(
+            items,
+            bound,
+            self.runbook,
+            env=self.env_name,
+            commit=self.commit,
+            today=date.today(),
+            manual_blocking=bool(self.environment.get("manual_blocking", True)),
+            config=self.config,
+        )
+        return finished, extra
 
     def _item(self, spec: CheckSpec, complete: bool) -> Item:
         base = Item(

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.model import CATEGORY_TITLES, Evidence, Item, Report, Verdict
+from pytest_readiness.binding import checklist_sections
+from pytest_readiness.model import CATEGORY_TITLES, Evidence, Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
 from pytest_readiness.report.files import report_path
 from pytest_readiness.session import ReadinessSession
@@ -144,7 +145,10 @@ def _item_list(heading: str, section_id: str, items: tuple[Item, ...]) -> str:
 
 
 def _checklist(report: Report) -> str:
-    rows = "".join(_checklist_row(item, report.phases) for item in report.items)
+    rows = "".join(
+        _heading_row(path) + "".join(_checklist_row(item, report.phases) for item in items)
+        for path, items in checklist_sections(report.items)
+    )
     return (
         '<section id="readiness-checklist"><h2>Checklist</h2>'
         '<table class="readiness-items"><thead><tr><th scope="col">Item</th>'
@@ -152,6 +156,14 @@ def _checklist(report: Report) -> str:
         '<th scope="col">Reason</th><th scope="col">Duration</th><th scope="col">Evidence</th>'
         f"</tr></thead><tbody>{rows}</tbody></table></section>"
     )
+
+
+def _heading_row(path: tuple[str, ...]) -> str:
+    """A runbook heading above its lines, so the checklist reads like the runbook."""
+    if not path:
+        return ""
+    title = escape(" / ".join(path[1:] or path))
+    return f'<tr class="runbook-heading"><th colspan="7">{title}</th></tr>'
 
 
 def _checklist_row(item: Item, phases: tuple[str, ...]) -> str:
@@ -186,9 +198,13 @@ def render_evidence(
     return redact.text(html) if redact else html
 
 
+_SYMBOLS = {Outcome.PASSED: "✓ ", Outcome.FAILED: "✗ ", Outcome.ERROR: "✗ "}
+
+
 def _outcome_badge(item: Item) -> str:
     outcome = escape(item.outcome)
-    return f'<span class="outcome outcome-{outcome}">{outcome}</span>'
+    symbol = _SYMBOLS.get(item.outcome, "")
+    return f'<span class="outcome outcome-{outcome}">{symbol}{outcome}</span>'
 
 
 def _anchor(item: Item) -> str:
