@@ -1,15 +1,13 @@
 """Acceptance tests of the phase barrier: ``pytest --readiness -n 3`` with real xdist workers.
 
 Each test writes a conftest-free checklist project and runs it in a subprocess; the
-assertions read the JSON report (``started_at`` / ``finished_at`` of every item). Until
-``plugin.py`` calls the glue itself, ``tests/xdist_phases/readiness_xdist_glue.py`` does.
+assertions read the JSON report (``started_at`` / ``finished_at`` of every item).
 Items of the last phase are written first, so collection order alone cannot pass.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ from pytest_readiness.xdist_phases import XdistPhaseHooks, read_phase_map
 from tests.conftest import ReadinessProject
 
 WORKTREE = Path(__file__).resolve().parent.parent
-GLUE_DIR = Path(__file__).resolve().parent / "xdist_phases"
 
 THREE_PHASES = """
 import time
@@ -44,9 +41,9 @@ def test_only_db_item():
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
-    """Command-line arguments for three workers, with the worktree importable by them."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(WORKTREE), str(GLUE_DIR)]))
-    return ("-n", "3", "-p", "readiness_xdist_glue")
+    """Command-line arguments for three workers, with the checkout importable by them."""
+    monkeypatch.setenv("PYTHONPATH", str(WORKTREE))
+    return ("-n", "3")
 
 
 def moment(stamp: str) -> datetime:
