@@ -45,6 +45,8 @@ def describe_call(
         "start": call.start,
         "stop": call.stop,
         "not_run": not_run,
+        # Running out of time fails the item, even when it happens in a fixture.
+        "out_of_time": call.excinfo is not None and isinstance(call.excinfo.value, TimeoutError),
     }
 
 

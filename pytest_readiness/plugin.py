@@ -12,6 +12,7 @@ import pytest
 
 from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
+from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
 from pytest_readiness.model import Category
@@ -23,6 +24,7 @@ from pytest_readiness.xdist_phases import plan_phase, register_xdist_phases, wri
 
 CHECKLIST = pytest.StashKey[Path]()
 NOT_RUN = pytest.StashKey[str]()
+BUDGETS = pytest.StashKey[TimeBudgets]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -88,6 +90,7 @@ def _start_readiness(config: pytest.Config) -> None:
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
     register_xdist_phases(config)
+    config.stash[BUDGETS] = register_budgets(config, session)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(settings.checklist)]
     if controller:
@@ -138,6 +141,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         evidence_log(item).add("note", reason)
         item.stash[NOT_RUN] = reason
         pytest.skip(reason)
+    over = item.config.stash[BUDGETS].over_budget(item)
+    if over is not None:
+        evidence_log(item).add("note", f"not started: {over}")
+        raise ItemTimedOut(over)
 
 
 @pytest.hookimpl(hookwrapper=True)

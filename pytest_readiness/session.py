@@ -67,14 +67,21 @@ class ItemRecord:
     finished: bool = False
 
     def add_phase(
-        self, when: str, outcome: str, reason: str, start: float | None, stop: float | None
+        self,
+        when: str,
+        outcome: str,
+        reason: str,
+        start: float | None,
+        stop: float | None,
+        *,
+        out_of_time: bool = False,
     ) -> None:
         self.started = start if self.started is None else self.started
         self.stopped = stop if stop is not None else self.stopped
         self.duration_s = (self.stopped or 0.0) - (self.started or 0.0)
         if when == "teardown":
             self.finished = True
-        new = _outcome_of(when, outcome)
+        new = _outcome_of("call" if out_of_time else when, outcome)
         # The first thing that went wrong decides; a teardown error spoils a pass.
         if new is not None and self.outcome in (None, Outcome.PASSED):
             self.outcome = new
@@ -169,7 +176,12 @@ class ReadinessSession:
         record = self.records.setdefault(nodeid, ItemRecord())
         record.evidence.extend(Evidence.from_dict(e) for e in info.get("evidence", ()))
         record.add_phase(
-            when, outcome, str(info.get("reason", "")), info.get("start"), info.get("stop")
+            when,
+            outcome,
+            str(info.get("reason", "")),
+            info.get("start"),
+            info.get("stop"),
+            out_of_time=bool(info.get("out_of_time")),
         )
         if info.get("not_run"):
             self.not_run[nodeid] = str(info["not_run"])
