@@ -14,11 +14,12 @@ from pytest_readiness import binding
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import Evidence, Item, Outcome, Report
 from pytest_readiness.redact import Redactor
+from pytest_readiness.retry import Retry
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
 
-MARKER_OPTIONS = frozenset({"blocking", "timeout"})
+MARKER_OPTIONS = frozenset({"blocking", "timeout", "retry"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class CheckSpec:
     phase: int
     blocking: bool = True
     timeout: float | None = None
+    retry: Retry | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class CheckSpec:
             "phase": self.phase,
             "blocking": self.blocking,
             "timeout": self.timeout,
+            "retry": self.retry.to_dict() if self.retry else None,
         }
 
     @classmethod
@@ -51,6 +54,7 @@ class CheckSpec:
             phase=int(raw["phase"]),
             blocking=bool(raw["blocking"]),
             timeout=raw.get("timeout"),
+            retry=Retry.from_dict(raw["retry"]) if raw.get("retry") else None,
         )
 
 
@@ -320,6 +324,11 @@ def parse_marker(
     timeout = kwargs.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         raise ValueError(f"{nodeid}: timeout= must be a number of seconds")
+    retry = kwargs.get("retry")
+    if retry is not None and not isinstance(retry, Retry):
+        raise ValueError(
+            f"{nodeid}: retry= must be a pytest_readiness.Retry, e.g. retry=Retry(attempts=5)"
+        )
     return CheckSpec(
         nodeid=nodeid,
         title=args[0].strip(),
@@ -327,4 +336,5 @@ def parse_marker(
         phase=phase,
         blocking=blocking,
         timeout=float(timeout) if timeout is not None else None,
+        retry=retry,
     )
