@@ -8,15 +8,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
 
 from tests.conftest import QUIET_PLUGINS, ReadinessProject
 
 
-def wait_for(path_exists: object, timeout: float = 60) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while not path_exists() and time.monotonic() < deadline:  # type: ignore[operator]
+    while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -52,7 +53,7 @@ def test_a_signal_mid_run_writes_an_incomplete_no_go_report_and_exits_2(
         """
     )
     log = pytester.path / "output.txt"
-    with log.open("wb") as output:
+    with log.open("w") as output:
         process = pytester.popen(
             [sys.executable, "-m", "pytest", "--readiness", *QUIET_PLUGINS, *workers],
             stdout=output,
