@@ -1,4 +1,4 @@
-"""Frame embedding: frame-ancestors allows the required ancestors; X-Frame-Options does not forbid."""
+"""Frame embedding: frame-ancestors allows the required ancestors; no X-Frame-Options forbids."""
 
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ FAULTS: frozenset[str] = frozenset(
 )
 
 SLOW_HEALTH_S = 5.0
+_POLL_S = 0.05  # how soon `stop()` is noticed
 WRONG_COMMIT = "1111111111111111111111111111111111111111"
 CHATWOOT_ACCOUNT_ID = 1
 CHATWOOT_INBOX = "Storefront chat"
@@ -376,7 +377,9 @@ class LocalServices:
         self._servers = dict(servers)
         self._stopping = stopping
         self._threads = [
-            threading.Thread(target=s.serve_forever, name=f"readiness-{n}", daemon=True)
+            threading.Thread(
+                target=s.serve_forever, args=(_POLL_S,), name=f"readiness-{n}", daemon=True
+            )
             for n, s in self._servers.items()
         ]
         for thread in self._threads:
@@ -429,6 +432,7 @@ def _serve(service: Service) -> ThreadingHTTPServer:
 class _Handler(BaseHTTPRequestHandler):
     service: Service
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
 
     def do_GET(self) -> None:
         self._dispatch()
