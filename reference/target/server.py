@@ -102,6 +102,7 @@ class Service:
         self.stopping = stopping
         self.routes: list[tuple[str, re.Pattern[str], Route]] = []
         self.base_url = ""
+        self.seen: list[tuple[str, str]] = []
 
     def route(self, method: str, pattern: str, handle: Route) -> None:
         self.routes.append((method, re.compile(f"^{pattern}$"), handle))
@@ -373,8 +374,14 @@ class Chatwoot(Service):
 class LocalServices:
     """The running stand-ins: `urls` maps environment-variable names to base URLs."""
 
-    def __init__(self, servers: Mapping[str, ThreadingHTTPServer], stopping: threading.Event):
+    def __init__(
+        self,
+        servers: Mapping[str, ThreadingHTTPServer],
+        services: Mapping[str, Service],
+        stopping: threading.Event,
+    ):
         self._servers = dict(servers)
+        self._services = dict(services)
         self._stopping = stopping
         self._threads = [
             threading.Thread(
@@ -388,6 +395,10 @@ class LocalServices:
             name: f"http://127.0.0.1:{server.server_address[1]}"
             for name, server in self._servers.items()
         }
+
+    def requests(self, name: str) -> list[tuple[str, str]]:
+        """(method, path) of every request the service behind `name` was sent, in order."""
+        return list(self._services[name].seen)
 
     def stop(self) -> None:
         """Shut every server down; wakes any deliberately slow answer first."""
@@ -418,7 +429,7 @@ def start(
         "READINESS_LOCAL_CHATWOOT": Chatwoot(faults, stopping),
     }
     servers = {name: _serve(service) for name, service in services.items()}
-    return LocalServices(servers, stopping)
+    return LocalServices(servers, services, stopping)
 
 
 def _serve(service: Service) -> ThreadingHTTPServer:
@@ -453,6 +464,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
+        self.service.seen.append((request.method, request.path))
         try:
             reply = self.service.answer(request)
         except (ValueError, KeyError) as exc:
