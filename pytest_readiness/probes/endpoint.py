@@ -6,7 +6,7 @@ Probes call `get_json` / `send` and catch `EndpointError`, whose message is read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -25,7 +25,7 @@ def send(
     method: str,
     url: str,
     *,
-    expect: Iterable[int] = (200,),
+    expect: Container[int] = (200,),
     timeout: float | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
@@ -41,7 +41,7 @@ def send(
         raise EndpointError(f"{method} {target} timed out{after}") from None
     except httpx.HTTPError as exc:
         raise EndpointError(f"{method} {target} failed: {network_reason(exc)}") from None
-    if response.status_code not in tuple(expect):
+    if response.status_code not in expect:
         raise EndpointError(f"{method} {target} answered {response.status_code}")
     return response
 
