@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pytest_readiness.config import Environment, MissingSetting, MissingVariable
+from pytest_readiness.evidence import EvidenceLog
 from pytest_readiness.model import (
     Category,
+    CheckFailed,
     Evidence,
     Item,
     Outcome,
@@ -13,16 +15,12 @@ from pytest_readiness.model import (
     Verdict,
 )
 
-
-class CheckFailed(AssertionError):
-    """Raised by a check or fixture to fail the running item with a one-line reason."""
-
-
 __all__ = [
     "Category",
     "CheckFailed",
     "Environment",
     "Evidence",
+    "EvidenceLog",
     "Item",
     "MissingSetting",
     "MissingVariable",

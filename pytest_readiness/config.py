@@ -46,6 +46,7 @@ ENV_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "database_url": ((str,), "a PostgreSQL URL string"),
     "workspace": ((str,), "a folder path string"),
     "timeout": (_NUMBER, "a number of seconds"),
+    "statement_timeout": (_NUMBER, "a number of seconds"),
     "public": ((list,), "a list of environment variable names"),
     "vars": ((dict,), "a table of values for checks"),
     "thresholds": ((dict,), "a table of numbers"),
@@ -147,6 +148,11 @@ class Environment:
     @property
     def public(self) -> tuple[str, ...]:
         return tuple(self.get("public", ()))
+
+
+def _table(settings: Settings, key: str) -> Settings:
+    value = settings.get(key, {})
+    return value if isinstance(value, Settings) else Settings(value)
 
 
 class MissingSetting(Exception):

@@ -14,6 +14,10 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 
+class CheckFailed(AssertionError):
+    """Raised by a check or fixture to fail the running item with a one-line reason."""
+
+
 class Outcome(enum.StrEnum):
     """What happened to one checklist item."""
 
@@ -99,9 +103,7 @@ class ProbeResult:
     warnings: tuple[str, ...] = ()
 
     @classmethod
-    def passed(
-        cls, evidence: Iterable[Evidence] = (), warnings: Iterable[str] = ()
-    ) -> ProbeResult:
+    def passed(cls, evidence: Iterable[Evidence] = (), warnings: Iterable[str] = ()) -> ProbeResult:
         return cls(True, "", tuple(evidence), tuple(warnings))
 
     @classmethod
@@ -223,7 +225,8 @@ class Report:
             return f"{verdict}: no checklist items were run."
         if not self.complete:
             missing = sum(1 for i in self.items if i.outcome is Outcome.NOT_RUN)
-            return f"{verdict}: the run was interrupted; {missing} of {len(self.items)} items were not run."
+            total = len(self.items)
+            return f"{verdict}: the run was interrupted; {missing} of {total} items were not run."
         blockers = self.blockers
         if not blockers:
             warned = len(self.warnings)

@@ -1,48 +1,146 @@
-"""STAND-IN (branch issue-5 only): the gate's detect-secrets scan of the workspace's tracked files.
+"""Scan a workspace's git-tracked files with detect-secrets, honouring `.secrets.baseline`.
 
-The real module is written on another branch for the gate item "Security: 0 secrets
-detected"; at merge time keep THAT file and drop this one. Only `scan_tracked_files`
-(memoised, so the scan runs once per session) is relied on by the infra Secrets check.
+The scan is memoised per (workspace, HEAD commit, tracked-file fingerprint) so the gate
+"Security: 0 secrets detected" and the infrastructure item about secrets in code share it.
+Evidence names file, line and secret type, never the secret itself.
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from detect_secrets.core.secrets_collection import SecretsCollection
-from detect_secrets.settings import default_settings
+from detect_secrets.settings import default_settings, transient_settings
 
 from pytest_readiness.model import Evidence, ProbeResult
-from pytest_readiness.probes.env_files import tracked_files
+from pytest_readiness.probes._text import first
+
+BASELINE = ".secrets.baseline"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One potential secret: where it is and what kind, without its value."""
+
+    path: str
+    line: int
+    type: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} ({self.type})"
+
+
+def tracked_files(workspace: Path) -> list[str]:
+    """Paths git tracks in `workspace`, relative to it (raises if it is not a git work tree)."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=workspace, capture_output=True, check=True
+    ).stdout.decode("utf-8", errors="replace")
+    return [name for name in listing.split("\0") if name and name != BASELINE]
 
 
 def scan_tracked_files(workspace: Path) -> ProbeResult:
-    """detect-secrets over `git ls-files`: file, line and type of each finding, never the value."""
-    return _scan(workspace.resolve())
-
-
-@functools.lru_cache(maxsize=8)
-def _scan(workspace: Path) -> ProbeResult:
+    """Pass when no tracked file holds a secret that the baseline does not already list."""
     try:
-        files = [str(workspace / name) for name in tracked_files(workspace)]
-    except ValueError as exc:
-        return ProbeResult.failed(str(exc))
-    found = SecretsCollection(root=str(workspace))
-    with default_settings():
-        found.scan_files(*[f for f in files if Path(f).is_file()])
-    rows = [
-        Evidence(
-            "file",
-            f"{name}:{secret.line_number}: {secret.type}",
-            data={"path": name, "line": secret.line_number, "type": secret.type},
+        key = _scan_key(workspace.resolve())
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return ProbeResult.failed(f"cannot list git-tracked files in {workspace}: {exc}")
+    return _scan(*key)
+
+
+def clear_cache() -> None:
+    """Forget memoised scans (tests that rewrite a workspace in place call this)."""
+    _scan.cache_clear()
+
+
+def _scan_key(workspace: Path) -> tuple[Path, str, str]:
+    head = (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=workspace, capture_output=True
         )
-        for name, secret in found
-    ]
-    if rows:
-        first = rows[0].summary
-        reason = f"detect-secrets found {len(rows)} secret(s), first {first}"
-        return ProbeResult.failed(reason, rows)
-    return ProbeResult.passed(
-        [Evidence("note", f"detect-secrets: 0 secrets in {len(files)} files")]
+        .stdout.decode()
+        .strip()
     )
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=workspace, capture_output=True, check=True
+    ).stdout
+    return workspace, head, hashlib.sha256(status).hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _scan(workspace: Path, head: str, status_digest: str) -> ProbeResult:
+    files = [name for name in tracked_files(workspace) if (workspace / name).is_file()]
+    findings = _findings(workspace, files)
+    summary = f"detect-secrets scanned {len(files)} tracked files at {head[:12] or 'no commit'}"
+    evidence = [
+        Evidence(
+            "note",
+            summary,
+            detail="\n".join(str(f) for f in findings[:50]),
+            data={
+                "files_scanned": len(files),
+                "baseline": (workspace / BASELINE).is_file(),
+                "findings": [{"file": f.path, "line": f.line, "type": f.type} for f in findings],
+            },
+        )
+    ]
+    if findings:
+        return ProbeResult.failed(
+            f"{len(findings)} secrets detected: {first([str(f) for f in findings], 3)}", evidence
+        )
+    return ProbeResult.passed(evidence)
+
+
+def _findings(workspace: Path, files: list[str]) -> list[Finding]:
+    baseline = _load_baseline(workspace / BASELINE)
+    if baseline is None:
+        with default_settings():
+            found = _collect(workspace, files)
+        return _as_findings(found)
+    with transient_settings(baseline):
+        found = _collect(workspace, files)
+    known = {
+        (filename, secret.secret_hash, secret.type)
+        for filename, secret in SecretsCollection.load_from_baseline(baseline)
+    }
+    return [finding for finding, key in _as_findings_with_keys(found) if key not in known]
+
+
+def _collect(workspace: Path, files: list[str]) -> SecretsCollection:
+    collection = SecretsCollection(root=str(workspace))
+    for name in files:
+        collection.scan_file(name)
+    return collection
+
+
+def _load_baseline(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return loaded if isinstance(loaded, dict) and "results" in loaded else None
+
+
+def _as_findings(collection: SecretsCollection) -> list[Finding]:
+    return [finding for finding, _ in _as_findings_with_keys(collection)]
+
+
+def _as_findings_with_keys(
+    collection: SecretsCollection,
+) -> list[tuple[Finding, tuple[str, str, str]]]:
+    """Findings sorted by place, each with the (file, hash, type) key baselines compare on."""
+    found = [
+        (
+            Finding(str(filename), int(secret.line_number or 0), str(secret.type)),
+            (str(filename), str(secret.secret_hash), str(secret.type)),
+        )
+        for filename, secret in collection
+    ]
+    return sorted(found, key=lambda pair: (pair[0].path, pair[0].line, pair[0].type))

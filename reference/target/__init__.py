@@ -1,0 +1,1 @@
+"""Build the `local` readiness target (workspace, database, API stand-ins) with named faults."""

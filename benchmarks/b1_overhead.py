@@ -1,0 +1,63 @@
+"""B1: wall time of `pytest --readiness` over N trivial items vs `pytest --html` over N plain tests.
+
+Usage: python benchmarks/b1_overhead.py [N] [repeats]. Prints the median of each and the ratio.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CATEGORIES = ("gate", "db", "infra", "feature", "docs")
+QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-q"]
+
+
+def make_project(root: Path, n: int, marked: bool) -> None:
+    folder = root / ("checks" if marked else "tests")
+    folder.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    per_file = 100
+    for f in range(n // per_file):
+        lines = ["import pytest\n"]
+        for i in range(per_file):
+            k = f * per_file + i
+            if marked:
+                lines.append(f'@pytest.mark.{CATEGORIES[k % 5]}("Item {k}")')
+            lines.append(f"def test_{k}():\n    assert True\n")
+        (folder / f"test_{f:03d}.py").write_text("\n".join(lines))
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0 or " passed" not in done.stdout:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    with tempfile.TemporaryDirectory() as tmp:
+        readiness, plain = Path(tmp, "readiness"), Path(tmp, "plain")
+        make_project(readiness, n, marked=True)
+        make_project(plain, n, marked=False)
+        pytest = [sys.executable, "-m", "pytest", *QUIET]
+        ours, html = [], []
+        for _ in range(repeats):  # interleaved, so load from elsewhere hits both alike
+            ours.append(timed([*pytest, "--readiness"], readiness))
+            html.append(timed([*pytest, "--html=report.html", "--self-contained-html"], plain))
+    a, b = statistics.median(ours), statistics.median(html)
+    print(f"B1 items={n} repeats={repeats}")
+    print(f"  pytest --readiness : median {a:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in ours)})")
+    print(f"  pytest --html      : median {b:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in html)})")
+    print(f"  ratio readiness/html: {a / b:.2f}x (target <= 1.10x)")
+
+
+if __name__ == "__main__":
+    main()

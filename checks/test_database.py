@@ -1,0 +1,69 @@
+"""Database Readiness: migrations applied, RLS, integrity, backups and the migration dry-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pytest_readiness import CheckFailed
+from pytest_readiness.probes import backups, integrity, migrations, rls
+
+INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
+
+
+def _names(value):
+    """A list setting that may also be written as one string."""
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _migrations_folder(readiness_env):
+    folder = readiness_env.vars.get("migrations_dir", "supabase/migrations")
+    return readiness_env.workspace / folder
+
+
+@pytest.mark.db("Staging migrations: Applied successfully")
+def test_migrations_applied(readiness_env, db, evidence):
+    evidence.expect(migrations.check_applied(db, _migrations_folder(readiness_env)))
+
+
+@pytest.mark.db("RLS tests: All passing")
+def test_rls(readiness_env, db, evidence):
+    schemas = _names(readiness_env.vars.get("rls_schemas", ["public"]))
+    role = readiness_env.vars.get("rls_probe_role")
+    evidence.expect(rls.check_rls(db, schemas, role))
+
+
+@pytest.mark.db("Data integrity: Verified")
+def test_data_integrity(readiness_env, db, evidence):
+    configured = readiness_env.vars.get("integrity_sql_dir")
+    folder = readiness_env.workspace / configured if configured else INTEGRITY_SQL
+    evidence.expect(integrity.check_integrity(db, integrity.assertion_files(folder)))
+
+
+@pytest.mark.db("Production backup: Verified exists")
+def test_backup_exists(readiness_env, http_client, evidence):
+    project = readiness_env.vars.get("supabase_project_ref")
+    token = readiness_env.vars.get("supabase_access_token")
+    if not project or not token:
+        raise CheckFailed(
+            "set vars.supabase_project_ref and vars.supabase_access_token"
+            ' (e.g. "${SUPABASE_ACCESS_TOKEN}") to ask the Supabase Management API'
+        )
+    base_url = readiness_env.vars.get("supabase_api_url", "https://api.supabase.com")
+    client = http_client(base_url, headers={"Authorization": f"Bearer {token}"})
+    max_age = float(readiness_env.thresholds.get("backup_max_age_hours", 24))
+    evidence.expect(backups.check_backups(client, project, max_age))
+
+
+@pytest.mark.db("Migration dry-run: Completed on staging")
+def test_migration_dry_run(readiness_env, evidence):
+    if not readiness_env.get("allow_dry_run", False):
+        pytest.skip(f"allow_dry_run is not set for {readiness_env.name}: the dry-run writes")
+    url = readiness_env.vars.get("dry_run_database_url") or readiness_env.database_url
+    timeout_ms = int(readiness_env.timeout * 1000)
+    with psycopg.connect(
+        url, connect_timeout=10, options=f"-c statement_timeout={timeout_ms}"
+    ) as conn:
+        evidence.expect(migrations.dry_run(conn, _migrations_folder(readiness_env)))

@@ -1,0 +1,90 @@
+"""Code Quality Gates: the build, the test suites, accessibility, lint, format and secrets."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from pytest_readiness import CheckFailed
+from pytest_readiness.probes import a11y, formatting, junit, lint, secrets
+from pytest_readiness.probes.exit_status import exit_status
+
+
+def _setting(readiness_env, key, default):
+    return str(readiness_env.vars.get(key, default))
+
+
+@pytest.mark.gate("Build: PASSING")
+def test_build(readiness_env, run, evidence):
+    result = run(_setting(readiness_env, "build_command", "npm run build"))
+    evidence.expect(exit_status(result))
+
+
+def _report_or_output(readiness_env, key, result, started):
+    """The file the command wrote (`vars.<key>`; output tails get cut), else its output."""
+    name = readiness_env.vars.get(key)
+    if not name:
+        return result.output
+    path = readiness_env.workspace / name
+    if not path.is_file() or path.stat().st_mtime < started - 1:
+        raise CheckFailed(f"{result.command} did not write {name}")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _suite_passes(readiness_env, run, evidence, kind, command):
+    command = _setting(readiness_env, f"{kind}_test_command", command)
+    report = readiness_env.workspace / _setting(
+        readiness_env, f"{kind}_junit", f"reports/junit/{kind}.xml"
+    )
+    started = time.time()
+    result = run(command)
+    evidence.expect(junit.from_test_run(command, result.returncode, report, not_before=started))
+
+
+@pytest.mark.gate("Unit tests: 100% passing")
+def test_unit_tests(readiness_env, run, evidence):
+    _suite_passes(readiness_env, run, evidence, "unit", "npm run test:unit")
+
+
+@pytest.mark.gate("Integration tests: 100% passing")
+def test_integration_tests(readiness_env, run, evidence):
+    _suite_passes(readiness_env, run, evidence, "integration", "npm run test:integration")
+
+
+@pytest.mark.gate("E2E tests: 100% passing")
+def test_e2e_tests(readiness_env, run, evidence):
+    _suite_passes(readiness_env, run, evidence, "e2e", "npm run test:e2e")
+
+
+@pytest.mark.gate("Accessibility: <5 serious violations")
+def test_accessibility(readiness_env, run, evidence):
+    started = time.time()
+    result = run(_setting(readiness_env, "a11y_command", "npm run test:a11y"))
+    output = _report_or_output(readiness_env, "a11y_report", result, started)
+    maximum = int(readiness_env.thresholds.get("a11y_serious_max", 4))
+    evidence.expect(a11y.from_axe_json(output, maximum))
+
+
+@pytest.mark.gate("Lint: 0 errors, 0 warnings")
+def test_lint(readiness_env, run, evidence):
+    started = time.time()
+    result = run(_setting(readiness_env, "lint_command", "npm run lint -- --format json"))
+    output = _report_or_output(readiness_env, "lint_report", result, started)
+    evidence.expect(lint.from_lint_json(output))
+    evidence.expect(exit_status(result))
+
+
+@pytest.mark.gate("Format: All files formatted")
+def test_format(readiness_env, run, evidence):
+    command = _setting(readiness_env, "format_command", "npm run fmt")
+    result = run(command)
+    evidence.expect(formatting.from_format_check(result.returncode, result.output, command))
+
+
+@pytest.mark.gate("Security: 0 secrets detected")
+def test_secrets(readiness_env, run, evidence):
+    evidence.expect(secrets.scan_tracked_files(readiness_env.workspace))
+    command = readiness_env.vars.get("scan_command")
+    if command:
+        evidence.expect(exit_status(run(command)))

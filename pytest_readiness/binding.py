@@ -1,0 +1,266 @@
+"""What the plugin calls to make the runbook the source of truth, at set-up, collection and report.
+
+- set-up: `load_source(config)` reads the runbook, sign-offs and waivers once
+  (`RunbookSetupError` -> `pytest.UsageError`, exit 4);
+- collection: `bind_checks(source, checks)` binds each collected check to its runbook line;
+  `Binding.errors_for(nodeid)` are that check's collection errors, and
+  `collection_lines(binding)` is what `--collect-only` shows;
+- report: `finish_items(items, ...)` adds one item per manual line, applies sign-offs
+  and waivers, attaches `runbook_line` / `signoff` / `waiver` objects and returns the
+  items in runbook order; `render_runbook_checklist(source, report)` is the ticked
+  checklist for the Markdown report.
+No pytest in here: the plugin turns these values and exceptions into pytest's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pytest_readiness import commits, runbook, signoffs, waivers
+from pytest_readiness.checklist_markdown import render_checklist
+from pytest_readiness.config import ReadinessConfig
+from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.records import RecordError
+from pytest_readiness.runbook import Binding as Binding
+from pytest_readiness.runbook import Check as Check
+from pytest_readiness.runbook import Runbook, RunbookLine
+from pytest_readiness.signoffs import SignOff, SignOffReview
+from pytest_readiness.waivers import Waiver
+
+MANUAL_ID_PREFIX = "runbook"
+
+
+class RunbookSetupError(Exception):
+    """The runbook, sign-off or waiver configuration cannot be used; names file and key."""
+
+
+@dataclass(frozen=True)
+class RunbookSource:
+    """The runbook and its human records, read once per session."""
+
+    runbook: Runbook
+    signoffs_path: Path
+    waivers_path: Path
+    signoffs: tuple[SignOff, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    @property
+    def record_paths(self) -> tuple[Path, ...]:
+        """Files whose changes do not invalidate a sign-off (committing it moves HEAD)."""
+        return (self.signoffs_path, self.waivers_path)
+
+
+def load_source(config: ReadinessConfig) -> RunbookSource | None:
+    """Read the configured runbook and records; None when no `runbook` key is set."""
+    name = config.raw.get("runbook")
+    if not name:
+        return None
+    where = str(config.source or config.root)
+    path = (config.root / str(name)).resolve()
+    if not path.is_file():
+        raise RunbookSetupError(f"{where}: runbook {str(name)!r} does not exist ({path})")
+    try:
+        sections = runbook.sections_from_config(config.raw.get("sections"))
+    except runbook.SectionsError as exc:
+        raise RunbookSetupError(f"{where}: {exc}") from None
+    book = runbook.load(path, sections)
+    signoffs_path = config.root / str(config.raw.get("signoffs", signoffs.DEFAULT_PATH))
+    waivers_path = config.root / str(config.raw.get("waivers", waivers.DEFAULT_PATH))
+    try:
+        found_signoffs = signoffs.load(signoffs_path)
+        found_waivers = waivers.load(waivers_path, book.checklist(), envs=set(config.envs))
+    except RecordError as exc:
+        raise RunbookSetupError(str(exc)) from None
+    return RunbookSource(book, signoffs_path, waivers_path, found_signoffs, found_waivers)
+
+
+def bind_checks(source: RunbookSource, checks: Iterable[Check], stage: str = "pre") -> Binding:
+    """Bind collected checks to runbook lines; unbound lines of `stage` become manual."""
+    return runbook.bind(source.runbook, checks, stage=stage)
+
+
+def collection_lines(binding: Binding) -> list[str]:
+    """One line per runbook line with its binding, for `--collect-only`."""
+    return [bound.describe() for bound in binding.lines]
+
+
+def current_commit(root: Path) -> str | None:
+    """HEAD of the checkout at `root`, or None outside git (then no sign-off counts)."""
+    try:
+        return commits.head(root)
+    except commits.GitError:
+        return None
+
+
+def finish_items(
+    items: Sequence[Item],
+    binding: Binding,
+    source: RunbookSource,
+    *,
+    env: str,
+    commit: str | None,
+    today: date,
+    manual_blocking: bool,
+    config: ReadinessConfig,
+) -> tuple[Item, ...]:
+    """The run's items plus one per manual line, with sign-offs and waivers applied.
+
+    Check items keep their outcome unless a valid waiver turns a failure into `waived`;
+    manual lines are `signed-off` with a valid sign-off, else `manual` ("awaiting
+    sign-off"), blocking when `manual_blocking`. Sorted by phase, then runbook line.
+    """
+    review = _review(source, binding, env, commit, config.root)
+    finished = [_finish_check(item, binding, source, env, today) for item in items]
+    for line in binding.manual:
+        # Post-deploy lines have no category of their own: they come after every phase.
+        category = line.category or config.phases[-1]
+        manual = _manual_item(line, config.phase_of(category), category, manual_blocking, review)
+        finished.append(_apply_waiver(manual, line, source, env, today))
+    return tuple(sorted(finished, key=_run_order))
+
+
+def report_extra(
+    source: RunbookSource, binding: Binding, *, env: str, commit: str | None, root: Path
+) -> dict[str, Any]:
+    """The report-level `runbook` object: where the checklist came from and what did not fit.
+
+    Lists sign-offs for titles the runbook lacks and lines under no mapped heading, so a
+    renamed line or a new section is visible instead of silently ignored.
+    """
+    review = _review(source, binding, env, commit, root)
+    return {
+        "runbook": {
+            "path": str(source.runbook.source),
+            "lines": len(binding.lines),
+            "manual": len(binding.manual),
+            "unmapped_lines": [line.to_dict() for line in source.runbook.unmapped],
+            "orphan_signoffs": [rejected.to_dict() for rejected in review.orphans],
+        }
+    }
+
+
+def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) -> bool:
+    """True when a current waiver covers `title`: fail-fast should not stop on its failure."""
+    decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
+    return decision.outcome is Outcome.WAIVED
+
+
+def checklist_sections(
+    items: Iterable[Item],
+) -> list[tuple[tuple[str, ...], tuple[Item, ...]]]:
+    """Items grouped under their runbook heading path, in runbook order, for the HTML report.
+
+    Items without a runbook line come last under an empty heading path.
+    """
+    ordered = sorted(items, key=lambda item: _line_number(item))
+    sections: list[tuple[tuple[str, ...], list[Item]]] = []
+    for item in ordered:
+        line = item.extra.get("runbook_line")
+        path = tuple(line["heading_path"]) if isinstance(line, dict) else ()
+        if not sections or sections[-1][0] != path:
+            sections.append((path, []))
+        sections[-1][1].append(item)
+    return [(path, tuple(group)) for path, group in sections]
+
+
+def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
+    """Runbook line text -> outcome, for `checklist_markdown.render_checklist`.
+
+    A line automated by several parametrized items is ticked only when all of them are.
+    """
+    result: dict[str, Outcome] = {}
+    for item in items:
+        title = _line_text(item)
+        previous = result.get(title)
+        if previous is None or (previous.is_ok and not item.outcome.is_ok):
+            result[title] = item.outcome
+    return result
+
+
+def _review(
+    source: RunbookSource, binding: Binding, env: str, commit: str | None, root: Path
+) -> SignOffReview:
+    lines = [bound.line for bound in binding.lines]
+    if commit is None:
+        return signoffs.review(
+            source.signoffs, lines, env=env, commit="(unknown)", counts_at=lambda _a, _b: False
+        )
+    counts_at = commits.code_unchanged_since(root, source.record_paths)
+    return signoffs.review(source.signoffs, lines, env=env, commit=commit, counts_at=counts_at)
+
+
+def _finish_check(
+    item: Item, binding: Binding, source: RunbookSource, env: str, today: date
+) -> Item:
+    line = binding.line_of.get(item.id)
+    if line is None:
+        return item
+    bound = _with_extra(item, runbook_line=line.to_dict(), signoff=None, waiver=None)
+    return _apply_waiver(bound, line, source, env, today)
+
+
+def _manual_item(
+    line: RunbookLine, phase: int, category: str, blocking: bool, review: SignOffReview
+) -> Item:
+    status = review.for_title(line.text)
+    return Item(
+        id=f"{MANUAL_ID_PREFIX}:{line.line_number}",
+        title=line.text,
+        category=category,
+        phase=phase,
+        blocking=blocking,
+        outcome=status.outcome,
+        reason=status.reason,
+        extra={"runbook_line": line.to_dict(), "signoff": status.to_dict(), "waiver": None},
+    )
+
+
+def _apply_waiver(
+    item: Item, line: RunbookLine, source: RunbookSource, env: str, today: date
+) -> Item:
+    decision = waivers.decide(item.outcome, source.waivers, title=line.text, env=env, today=today)
+    waiver = decision.to_dict()
+    if waiver is None:
+        return item
+    reason = item.reason
+    if decision.outcome is Outcome.WAIVED:
+        reason = f"{item.reason} ({decision.note})" if item.reason else decision.note
+    return replace(_with_extra(item, waiver=waiver), outcome=decision.outcome, reason=reason)
+
+
+def _with_extra(item: Item, **extra: Any) -> Item:
+    return replace(item, extra={**item.extra, **extra})
+
+
+def _run_order(item: Item) -> tuple[int, int]:
+    return (item.phase, _line_number(item))
+
+
+def _line_number(item: Item) -> int:
+    line = item.extra.get("runbook_line")
+    return int(line["line"]) if isinstance(line, dict) else 1_000_000
+
+
+def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
+    """The runbook's checklist for `reports/readiness-<env>.md`, ticked from the report."""
+    notes = {
+        _line_text(item): item.reason
+        for item in report.items
+        if item.reason and item.outcome is not Outcome.PASSED
+    }
+    return render_checklist(
+        source.runbook.checklist(report.stage),
+        outcomes_by_title(report.items),
+        verdict=str(report.verdict),
+        summary=report.sentence,
+        notes=notes,
+    )
+
+
+def _line_text(item: Item) -> str:
+    line = item.extra.get("runbook_line")
+    return str(line["text"]) if isinstance(line, dict) else item.title

@@ -1,0 +1,142 @@
+"""The `readiness` console script: record a human sign-off for a runbook line.
+
+    readiness sign-off "CEO approval required" --env production --by "Justin" --role CEO
+
+appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
+`readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
+It refuses a title that is not a line of the configured runbook (naming the closest
+line), an unknown environment, and a `--commit` that is not HEAD.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness import commits, config, runbook, signoffs
+from pytest_readiness.records import RecordError
+
+EXIT_OK = 0
+EXIT_REFUSED = 2
+
+
+class Refused(Exception):
+    """The command cannot do what was asked; the message says why."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `readiness` command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        message = args.run(args)
+    except Refused as exc:
+        print(f"readiness: error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(message)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readiness", description="Record human sign-offs for runbook lines."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    sign = commands.add_parser(
+        "sign-off", help="record that you approved one manual runbook line for one environment"
+    )
+    sign.add_argument("title", help="the runbook line, as written in the runbook")
+    sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
+    sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
+    sign.add_argument("--role", required=True, help="their role, e.g. CEO")
+    sign.add_argument("--note", default="", help="anything the reviewer should know")
+    sign.add_argument("--commit", help="the commit approved; must be HEAD (the default)")
+    sign.add_argument("--root", type=Path, help="project folder (default: found from here)")
+    sign.set_defaults(run=_sign_off)
+    return parser
+
+
+def _sign_off(args: argparse.Namespace) -> str:
+    root = (args.root or _find_root(Path.cwd())).resolve()
+    settings = _load_config(root)
+    book = _load_runbook(root, settings)
+    try:
+        line = book.require(args.title)
+    except runbook.UnknownTitle as exc:
+        raise Refused(str(exc)) from None
+    if args.env not in settings.envs:
+        known = ", ".join(sorted(settings.envs))
+        raise Refused(f"unknown environment {args.env!r}; known environments: {known}")
+    commit = _approved_commit(root, args.commit)
+    record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
+    signoff = signoffs.SignOff(
+        item=line.text,
+        env=args.env,
+        commit=commit,
+        by=args.by,
+        role=args.role,
+        when=datetime.now(UTC).replace(microsecond=0),
+        note=args.note,
+    )
+    try:
+        signoffs.load(record)
+    except RecordError as exc:
+        raise Refused(f"not appending to a broken sign-off file: {exc}") from None
+    signoffs.append(record, signoff)
+    shown = record.relative_to(root) if record.is_relative_to(root) else record
+    return (
+        f"Recorded: {line.text!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"in {shown}. Commit that file so the approval goes through review."
+    )
+
+
+def _find_root(start: Path) -> Path:
+    for folder in (start, *start.parents):
+        if (folder / "readiness.toml").is_file() or (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def _load_config(root: Path) -> config.ReadinessConfig:
+    try:
+        return config.load(root)
+    except pytest.UsageError as exc:
+        raise Refused(str(exc)) from None
+
+
+def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbook:
+    name = settings.raw.get("runbook")
+    if not name:
+        raise Refused(
+            f"no runbook configured in {settings.source or root}: set runbook = "
+            '"path/to/runbook.md" under [tool.readiness]'
+        )
+    path = root / str(name)
+    if not path.is_file():
+        raise Refused(f"runbook {path} (config key runbook) does not exist")
+    try:
+        sections = runbook.sections_from_config(settings.raw.get("sections"))
+    except runbook.SectionsError as exc:
+        raise Refused(f"{settings.source}: {exc}") from None
+    return runbook.load(path, sections)
+
+
+def _approved_commit(root: Path, requested: str | None) -> str:
+    try:
+        head = commits.head(root)
+    except commits.GitError as exc:
+        raise Refused(f"cannot tell which commit is checked out in {root}: {exc}") from None
+    if requested and not commits.same_commit(requested, head):
+        raise Refused(
+            f"commit {requested} is not HEAD ({head[:12]}): a sign-off approves the commit "
+            "checked out; check it out first"
+        )
+    return head
+
+
+if __name__ == "__main__":
+    sys.exit(main())

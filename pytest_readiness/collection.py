@@ -1,0 +1,56 @@
+"""Turn collected tests into checklist items: validate markers, order by phase, set timeouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_readiness import binding
+from pytest_readiness.model import Category
+from pytest_readiness.session import CheckSpec, ReadinessSession, parse_marker
+
+CATEGORIES = frozenset(str(c) for c in Category)
+
+
+def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
+    """Validate every item's category marker, sort items by phase, record the plan."""
+    specs: dict[str, CheckSpec] = {}
+    problems: list[str] = []
+    for item in items:
+        try:
+            specs[item.nodeid] = spec_of(readiness, item)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if readiness.runbook is not None:
+        checks = [binding.Check(s.title, s.nodeid, s.category) for s in specs.values()]
+        bound = binding.bind_checks(readiness.runbook, checks, readiness.stage)
+        problems += [str(error) for error in bound.errors]
+    if problems:
+        raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
+    items.sort(key=lambda item: specs[item.nodeid].phase)
+    for item in items:
+        _apply_timeout(item, specs[item.nodeid], readiness.environment.timeout)
+    readiness.set_plan(specs[item.nodeid] for item in items)
+
+
+def spec_of(readiness: ReadinessSession, item: pytest.Item) -> CheckSpec:
+    marks = [mark for mark in item.iter_markers() if mark.name in CATEGORIES]
+    names = sorted({mark.name for mark in marks})
+    if not marks:
+        raise ValueError(
+            f"{item.nodeid} has no category marker; add one of "
+            + ", ".join(f"@pytest.mark.{c}" for c in Category)
+        )
+    if len(marks) > 1:
+        raise ValueError(
+            f"{item.nodeid} has {len(marks)} category markers ({', '.join(names)}); "
+            "an item belongs to exactly one"
+        )
+    mark = marks[0]
+    phase = readiness.config.phase_of(mark.name)
+    return parse_marker(item.nodeid, mark.args, mark.kwargs, mark.name, phase)
+
+
+def _apply_timeout(item: pytest.Item, spec: CheckSpec, default: float) -> None:
+    """The marker's timeout=, else the environment's, enforced by pytest-timeout."""
+    if item.get_closest_marker("timeout") is None:
+        item.add_marker(pytest.mark.timeout(spec.timeout or default))

@@ -1,0 +1,128 @@
+"""The public fixtures checks use: readiness_env, evidence, run, http, http_client, db."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_readiness.config import Environment
+from pytest_readiness.evidence import EvidenceLog
+from pytest_readiness.model import CheckFailed
+from pytest_readiness.probes.command import CommandResult, run_command
+from pytest_readiness.session import ReadinessSession
+
+if TYPE_CHECKING:
+    # httpx and psycopg load only when a check asks for `http` or `db`: start-up stays quick.
+    import httpx
+    import psycopg
+
+READINESS_SESSION = pytest.StashKey[ReadinessSession]()
+EVIDENCE = pytest.StashKey[EvidenceLog]()
+
+RunCommand = Callable[..., CommandResult]
+ClientFactory = Callable[..., "httpx.Client"]
+
+
+def readiness_session(config: pytest.Config) -> ReadinessSession:
+    """The run's state; a usage error outside `--readiness` mode."""
+    try:
+        return config.stash[READINESS_SESSION]
+    except KeyError:
+        raise pytest.UsageError(
+            "readiness fixtures are only available with `pytest --readiness`"
+        ) from None
+
+
+def evidence_log(item: pytest.Item) -> EvidenceLog:
+    """The evidence log of `item`, created on first use."""
+    log = item.stash.get(EVIDENCE, None)
+    if log is None:
+        log = item.stash[EVIDENCE] = EvidenceLog()
+    return log
+
+
+@pytest.fixture
+def readiness_env(request: pytest.FixtureRequest) -> Environment:
+    """The resolved target environment (name, base_url, database_url, workspace, vars...)."""
+    return readiness_session(request.config).environment
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> EvidenceLog:
+    """Attach what the check saw to the running item."""
+    return evidence_log(request.node)
+
+
+@pytest.fixture
+def run(readiness_env: Environment, evidence: EvidenceLog) -> RunCommand:
+    """Run a command in the workspace; kill its whole process group on timeout."""
+
+    def run_in_workspace(
+        command: str | Sequence[str],
+        *,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> CommandResult:
+        limit = readiness_env.timeout if timeout is None else timeout
+        result = run_command(command, cwd=cwd or readiness_env.workspace, timeout=limit, env=env)
+        evidence.append(result.to_evidence())
+        if result.timed_out:
+            raise CheckFailed(result.describe())
+        return result
+
+    return run_in_workspace
+
+
+@pytest.fixture
+def http_client(readiness_env: Environment, evidence: EvidenceLog) -> Iterator[ClientFactory]:
+    """Make recording httpx clients for other services (GitHub, Prometheus, ...)."""
+    from pytest_readiness.probes.http import recording_client
+
+    clients: list[httpx.Client] = []
+
+    def make(
+        base_url: str = "",
+        headers: Mapping[str, str] | None = None,
+        *,
+        timeout: float | None = None,
+        verify: bool = True,
+    ) -> httpx.Client:
+        client = recording_client(
+            evidence.append,
+            base_url,
+            timeout=readiness_env.timeout if timeout is None else timeout,
+            headers=headers,
+            verify=verify,
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def http(readiness_env: Environment, http_client: ClientFactory) -> httpx.Client:
+    """An httpx client on the environment's base_url; every request becomes evidence."""
+    return http_client(readiness_env.base_url)
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """The environment's database in a read-only transaction, rolled back after the item."""
+    from pytest_readiness.probes.database import DatabaseUnavailable
+
+    database = readiness_session(request.config).database
+    try:
+        connection = database.connection()
+    except DatabaseUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield connection
+    finally:
+        database.release()

@@ -1,0 +1,107 @@
+"""Attach each test report's readiness facts (as plain data) and redact what it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytest_readiness.fixtures import evidence_log
+from pytest_readiness.reason import is_expected, reason_for
+from pytest_readiness.redact import Redactor
+from pytest_readiness.session import ReadinessSession
+
+_EVIDENCE_SENT = pytest.StashKey[int]()
+
+
+def describe_call(
+    readiness: ReadinessSession,
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    *,
+    not_run: str | None,
+) -> None:
+    """Set `report.readiness`: plain data only, so it crosses from an xdist worker intact."""
+    spec = readiness.spec(item.nodeid)
+    log = evidence_log(item)
+    sent = item.stash.get(_EVIDENCE_SENT, 0)
+    item.stash[_EVIDENCE_SENT] = len(log)
+    reason = failure = ""
+    if call.excinfo is not None and not report.passed:
+        reason = reason_for(call.excinfo.value)
+        failure = compact_failure(call.excinfo, reason)
+    redact = readiness.redact
+    report.readiness = {  # type: ignore[attr-defined]
+        "title": spec.title if spec else item.name,
+        "category": spec.category if spec else "",
+        "phase": spec.phase if spec else 0,
+        "blocking": spec.blocking if spec else True,
+        "reason": redact.text(reason),
+        "failure": redact.text(failure),
+        "evidence": [redact.data(e.to_dict()) for e in log.since(sent)],
+        "start": call.start,
+        "stop": call.stop,
+        "not_run": not_run,
+    }
+
+
+@dataclass(frozen=True)
+class _Crash:
+    message: str
+
+
+class CompactRepr:
+    """A failure shown as its reason (and where it came from), not a traceback."""
+
+    def __init__(self, text: str, message: str) -> None:
+        self.text = text
+        self.reprcrash = _Crash(message)
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def redact_report(redact: Redactor, report: pytest.TestReport, *, compact: bool) -> None:
+    """Every output (terminal, JUnit XML, HTML) reads the report: redact it once, here."""
+    report.sections = [(title, redact.text(content)) for title, content in report.sections]
+    longrepr = report.longrepr
+    if longrepr is None:
+        return
+    if isinstance(longrepr, tuple):
+        path, lineno, message = longrepr
+        report.longrepr = (path, lineno, redact.text(message))
+        return
+    info = getattr(report, "readiness", {})
+    failure = str(info.get("failure", ""))
+    if compact and failure:
+        report.longrepr = CompactRepr(failure, str(info.get("reason", "")))  # type: ignore[assignment]
+        return
+    report.longrepr = redact.text(str(longrepr))
+
+
+def compact_failure(excinfo: pytest.ExceptionInfo[BaseException], reason: str) -> str:
+    """The reason, plus the assertion detail or the line that raised when it helps."""
+    exc = excinfo.value
+    if isinstance(exc, AssertionError) and not reason.startswith("assert"):
+        return reason
+    if isinstance(exc, AssertionError):
+        return excinfo.exconly().removeprefix("AssertionError: ")
+    if is_expected(exc):
+        return reason
+    entry = _last_entry(excinfo.traceback)
+    where = f"\n    raised at {entry}" if entry else ""
+    return f"{reason}{where}"
+
+
+def _last_entry(traceback: Sequence[Any]) -> str:
+    if not traceback:
+        return ""
+    entry = traceback[-1]
+    return f"{entry.path}:{entry.lineno + 1}"

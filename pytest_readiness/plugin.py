@@ -1,0 +1,199 @@
+"""pytest hooks of pytest-readiness: options, markers, ordering, verdict and exit status."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Generator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from pytest_readiness import binding, fixtures, hooks
+from pytest_readiness import config as readiness_config
+from pytest_readiness.collection import plan_items
+from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
+from pytest_readiness.model import Category
+from pytest_readiness.outcome import describe_call, redact_report
+from pytest_readiness.report import html, write_reports
+from pytest_readiness.report.terminal import write_summary
+from pytest_readiness.session import ReadinessSession
+
+CHECKLIST = pytest.StashKey[Path]()
+NOT_RUN = pytest.StashKey[str]()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+    pluginmanager.register(fixtures, "readiness-fixtures")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness", "production readiness checklist")
+    group.addoption(
+        "--readiness",
+        action="store_true",
+        default=False,
+        help="run the checklist folder against an environment and write the go/no-go report",
+    )
+    group.addoption("--env", dest="readiness_env", default=None, help="environment to check")
+    group.addoption(
+        "--readiness-report", dest="readiness_report", default=None, help="report folder"
+    )
+    group.addoption(
+        "--readiness-fail-fast",
+        action="store_true",
+        default=False,
+        help="after a phase with a blocking failure, record every later item as not-run",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for category in Category:
+        config.addinivalue_line(
+            "markers",
+            f'{category}(title, blocking=True, timeout=None): checklist item of the "{category}" '
+            "category; title is the runbook line",
+        )
+    config.stash[CHECKLIST] = readiness_config.checklist_folder(config.rootpath)
+    if config.getoption("readiness"):
+        _start_readiness(config)
+
+
+def _start_readiness(config: pytest.Config) -> None:
+    settings = readiness_config.load(config.rootpath)
+    env_name = config.getoption("readiness_env") or settings.default_env
+    if env_name not in settings.envs:
+        known = ", ".join(sorted(settings.envs))
+        raise pytest.UsageError(f"unknown environment {env_name!r}; known environments: {known}")
+    controller = not hasattr(config, "workerinput")
+    if controller:
+        config.hook.pytest_readiness_prepare(config=config, env_name=env_name)
+    option = config.getoption("readiness_report")
+    report_dir = (config.invocation_params.dir / option).resolve() if option else settings.reports
+    session = ReadinessSession(
+        settings,
+        env_name,
+        settings.resolve(env_name),
+        report_dir=report_dir,
+        fail_fast=config.getoption("readiness_fail_fast"),
+    )
+    try:
+        session.runbook = binding.load_source(settings)
+    except binding.RunbookSetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[READINESS_SESSION] = session
+    config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        config.args = [str(settings.checklist)]
+    if controller:
+        html.enable(config, session)
+        _cancel_on_sigterm(config)
+
+
+def _cancel_on_sigterm(config: pytest.Config) -> None:
+    """CI cancels a job with SIGTERM: treat it like Ctrl-C so the report is still written."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"received signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    config.add_cleanup(restore)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("readiness"):
+        return None
+    checklist = config.stash.get(CHECKLIST, None)
+    if checklist is not None and collection_path == checklist:
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    readiness = config.stash.get(READINESS_SESSION, None)
+    if readiness is not None:
+        plan_items(readiness, items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    readiness = item.config.stash.get(READINESS_SESSION, None)
+    if readiness is None:
+        return
+    spec = readiness.spec(item.nodeid)
+    reason = readiness.not_run_reason(spec.phase) if spec else None
+    if reason is not None:
+        evidence_log(item).add("note", reason)
+        item.stash[NOT_RUN] = reason
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    outcome = yield
+    readiness = item.config.stash.get(READINESS_SESSION, None)
+    if readiness is None:
+        return
+    report: pytest.TestReport = outcome.get_result()
+    describe_call(readiness, item, call, report, not_run=item.stash.get(NOT_RUN, None))
+    redact_report(readiness.redact, report, compact=item.config.option.tbstyle == "auto")
+
+
+class ReadinessRunHooks:
+    """Hooks that need the run's state; registered only in `--readiness` mode."""
+
+    def __init__(self, config: pytest.Config, session: ReadinessSession) -> None:
+        self._config = config
+        self._session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = getattr(report, "readiness", None) or {}
+        self._session.record(report.nodeid, report.when or "call", report.outcome, info)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_sessionfinish(
+        self, session: pytest.Session, exitstatus: int
+    ) -> Generator[None, None, None]:
+        if hasattr(session.config, "workerinput"):
+            yield
+            return
+        report = write_reports(self._session, exitstatus=exitstatus)
+        session.exitstatus = _exit_status(exitstatus, report.verdict.value)
+        yield
+        html.publish(self._session, session.config)
+
+    def pytest_report_collectionfinish(self) -> list[str]:
+        bound = self._session.runbook_binding()
+        if bound is None or not self._config.option.collectonly:
+            return []
+        return ["runbook lines:", *binding.collection_lines(bound)]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self._session.report is not None:
+            write_summary(terminalreporter, self._session)
+
+    def pytest_unconfigure(self) -> None:
+        self._session.close()
+        html.publish(self._session, self._config)
+
+
+def _exit_status(pytest_status: int, verdict: str) -> int:
+    if pytest_status in (
+        pytest.ExitCode.INTERRUPTED,
+        pytest.ExitCode.INTERNAL_ERROR,
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        return int(pytest_status)
+    return 0 if verdict == "GO" else 1

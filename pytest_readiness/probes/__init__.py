@@ -1,0 +1,1 @@
+"""Reusable checks: plain values in, a ProbeResult with evidence out; no pytest here."""

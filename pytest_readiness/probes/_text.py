@@ -1,0 +1,38 @@
+"""Small text helpers shared by the output parsers: locating JSON inside noisy tool output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def decode_json_output(text: str) -> Any:
+    """The first JSON document in `text`, skipping banner lines (npm prints some first).
+
+    Raises `ValueError` when no line starts a JSON array or object.
+    """
+    stripped = text.strip()
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith(("[", "{")):
+            start = offset + len(line) - len(line.lstrip())
+            try:
+                value, _ = decoder.raw_decode(text, start)
+            except ValueError:
+                offset += len(line)
+                continue
+            return value
+        offset += len(line)
+    raise ValueError("no JSON document found in the output")
+
+
+def first(items: list[str], limit: int = 5) -> str:
+    """`a, b, c (+2 more)`: a short list for one-line reasons."""
+    shown = ", ".join(items[:limit])
+    rest = len(items) - limit
+    return f"{shown} (+{rest} more)" if rest > 0 else shown

@@ -1,0 +1,25 @@
+"""A command gate's verdict from its exit status, with the output's last line as the why."""
+
+from __future__ import annotations
+
+from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes.command import CommandResult
+
+MAX_LINE = 200
+
+
+def exit_status(result: CommandResult) -> ProbeResult:
+    """Pass on exit 0; otherwise fail with the command, its status and its last output line."""
+    if result.returncode == 0 and not result.timed_out:
+        return ProbeResult.passed()
+    why = last_line(result.output)
+    return ProbeResult.failed(f"{result.describe()}: {why}" if why else result.describe())
+
+
+def last_line(output: str) -> str:
+    """The last non-blank line, trimmed to a readable length."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[-1]
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "..."

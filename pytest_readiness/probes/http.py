@@ -1,0 +1,103 @@
+"""An httpx client that records every exchange as evidence, and one-line network errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from pytest_readiness.model import Evidence
+
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+
+Recorder = Callable[[Evidence], None]
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Wraps a transport; hands an `http` evidence row to `record` for every request."""
+
+    def __init__(self, record: Recorder, inner: httpx.BaseTransport | None = None) -> None:
+        self._record = record
+        self._inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = self._inner.handle_request(request)
+        except httpx.TransportError as exc:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self._record(exchange_evidence(request, None, elapsed_ms, describe_error(exc)))
+            raise
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._record(exchange_evidence(request, response.status_code, elapsed_ms, ""))
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def recording_client(
+    record: Recorder,
+    base_url: str = "",
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    verify: bool = True,
+) -> httpx.Client:
+    """A client whose requests all become evidence, with connect and read timeouts."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, DEFAULT_CONNECT_TIMEOUT_S)),
+        headers=dict(headers or {}),
+        transport=RecordingTransport(record, httpx.HTTPTransport(verify=verify)),
+        follow_redirects=False,
+    )
+
+
+def exchange_evidence(
+    request: httpx.Request, status: int | None, elapsed_ms: float, error: str
+) -> Evidence:
+    url = str(request.url)
+    outcome = str(status) if status is not None else error
+    return Evidence(
+        kind="http",
+        summary=f"{request.method} {url} -> {outcome} in {elapsed_ms:.0f} ms",
+        data={
+            "method": request.method,
+            "url": url,
+            "status": status,
+            "elapsed_ms": round(elapsed_ms, 1),
+            "error": error,
+        },
+    )
+
+
+def describe_error(exc: httpx.HTTPError) -> str:
+    """One line for a network failure: what went wrong, not a traceback."""
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "DNS name does not resolve"
+    if "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+        return "DNS name does not resolve"
+    if "certificate" in lowered or "ssl" in lowered:
+        return f"TLS error: {_first_line(text)}"
+    if "connection refused" in lowered or "errno 111" in lowered:
+        return "connection refused"
+    return _first_line(text)
+
+
+def describe_request_error(exc: httpx.HTTPError) -> str:
+    """`GET http://host/path: connection refused` when the request is known."""
+    try:
+        request = exc.request
+    except RuntimeError:
+        return describe_error(exc)
+    return f"{request.method} {request.url}: {describe_error(exc)}"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

@@ -1,0 +1,82 @@
+"""Data integrity: no NOT VALID constraint, no invalid index, named assertion queries empty.
+
+An assertion is a `*.sql` file holding one SELECT that returns the offending rows; its
+file name (without `.sql`) is the assertion's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes._sql import sql_evidence
+from pytest_readiness.probes._text import first
+
+NOT_VALID_CONSTRAINTS = """
+SELECT n.nspname AS schema, c.conrelid::regclass::text AS table, c.conname AS constraint
+FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+WHERE NOT c.convalidated AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1, 2, 3
+"""
+
+INVALID_INDEXES = """
+SELECT n.nspname AS schema, t.relname AS table, i.relname AS index
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = i.relnamespace
+WHERE NOT x.indisvalid
+ORDER BY 1, 2, 3
+"""
+
+
+def check_integrity(conn: psycopg.Connection[Any], assertions: Sequence[Path] = ()) -> ProbeResult:
+    """Run the built-in catalogue checks and every assertion file; name what returns rows."""
+    evidence: list[Evidence] = []
+    failures: list[str] = []
+    builtin = [
+        ("NOT VALID constraints", NOT_VALID_CONSTRAINTS),
+        ("invalid indexes", INVALID_INDEXES),
+    ]
+    for name, query in builtin:
+        columns, rows = _select(conn, query)
+        evidence.append(sql_evidence(f"{name}: {len(rows)}", query, columns, rows))
+        if rows:
+            failures.append(f"{name}: {first([str(r[-1]) for r in rows], 3)}")
+    for path in sorted(assertions):
+        failure = _assert_empty(conn, path, evidence)
+        if failure:
+            failures.append(failure)
+    if failures:
+        return ProbeResult.failed("; ".join(failures), evidence)
+    return ProbeResult.passed(evidence)
+
+
+def assertion_files(folder: Path) -> list[Path]:
+    """The `*.sql` assertion files in `folder`, sorted by name (none if it does not exist)."""
+    return sorted(folder.glob("*.sql")) if folder.is_dir() else []
+
+
+def _assert_empty(conn: psycopg.Connection[Any], path: Path, evidence: list[Evidence]) -> str:
+    query = path.read_text(encoding="utf-8")
+    try:
+        with conn.transaction():
+            columns, rows = _select(conn, query)
+    except psycopg.Error as exc:
+        message = exc.diag.message_primary or str(exc).splitlines()[0]
+        evidence.append(
+            Evidence("sql", f"{path.stem}: error", detail=message, data={"query": query})
+        )
+        return f"{path.stem} could not run: {message}"
+    evidence.append(sql_evidence(f"{path.stem}: {len(rows)} offending rows", query, columns, rows))
+    return f"{path.stem} returned {len(rows)} rows" if rows else ""
+
+
+def _select(conn: psycopg.Connection[Any], query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cursor = conn.execute(query.encode())
+    columns = [c.name for c in cursor.description or ()]
+    return columns, list(cursor.fetchall()) if cursor.description else []

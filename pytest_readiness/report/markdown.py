@@ -1,0 +1,41 @@
+"""A short Markdown summary (verdict, blockers, counts) for a CI job summary or a ticket."""
+
+from __future__ import annotations
+
+from pytest_readiness.model import CATEGORY_TITLES, Item, Report
+from pytest_readiness.redact import Redactor
+
+
+def render_markdown(report: Report, redact: Redactor) -> str:
+    lines = [
+        f"# {report.verdict}: readiness of `{report.env}` ({report.stage})",
+        "",
+        report.sentence,
+        "",
+        f"- Commit: `{report.commit or 'unknown'}`",
+        f"- Started: {report.started_at}, took {report.duration_s:.1f} s",
+        f"- Complete: {'yes' if report.complete else 'no'}",
+        "",
+    ]
+    lines += _items_section("Blocking items", report.blockers)
+    lines += _items_section("Warnings (non-blocking)", report.warnings)
+    lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]
+    lines += [f"| {outcome} | {count} |" for outcome, count in report.counts.items() if count]
+    lines += ["", "## Phases", "", "| phase | status | items |", "| --- | --- | --- |"]
+    lines += [
+        f"| {p.order}. {CATEGORY_TITLES.get(p.name, p.name)} | {p.status} | {p.items} |"
+        for p in report.phase_summaries
+    ]
+    return redact.text("\n".join(lines) + "\n")
+
+
+def _items_section(heading: str, items: tuple[Item, ...]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"## {heading}", "", "| item | outcome | reason |", "| --- | --- | --- |"]
+    lines += [f"| {_cell(item.title)} | {item.outcome} | {_cell(item.reason)} |" for item in items]
+    return [*lines, ""]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,400 @@
+"""Read a Markdown runbook's checklist and bind checks to its lines: the runbook is the truth.
+
+Every task-list line (`- [ ] ...`, `- [x] ...`) under a heading becomes a `RunbookLine`,
+and so does every numbered step that says "required" ("5. CEO approval required").
+Headings map to a category (`gate`, `db`, ...), to the stage `post`, or to `ignore`
+through the `sections` table; the nearest mapped heading above a line decides.
+
+Matching a check title to a line ignores whitespace, case, trailing punctuation, inline
+code backticks and `**`. It also ignores a trailing parenthesised part that contains
+inline code, because runbooks append the command there: the line
+"Build: PASSING (`npm run build` exit code 0)" is matched by the title "Build: PASSING".
+A parenthesised part without inline code ("(none in code)") is part of the title.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pytest_readiness.model import Category
+
+POST = "post"
+IGNORE = "ignore"
+
+DEFAULT_SECTIONS: Mapping[str, str] = {
+    "Code Quality Gates": Category.GATE,
+    "Database Readiness": Category.DB,
+    "Infrastructure Readiness": Category.INFRA,
+    "Feature Completeness": Category.FEATURE,
+    "Documentation Completeness": Category.DOCS,
+    # Approvals such as "CEO approval required" come last, after every automated phase.
+    "Deployment Steps": Category.DOCS,
+    "Post-Deployment": POST,
+}
+
+SECTION_VALUES: tuple[str, ...] = (*(str(c) for c in Category), POST, IGNORE)
+
+_TASK = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
+_REQUIRED = re.compile(r"(?<!\bnot )\brequired\b", re.IGNORECASE)
+_TRAILING_CODE_PARENS = re.compile(r"\s*\([^()]*`[^()]*\)\s*$")
+_TRAILING_PUNCTUATION = ".,;:!?"
+
+
+class RunbookError(Exception):
+    """A problem with the runbook or with how checks bind to it."""
+
+
+class SectionsError(RunbookError):
+    """The `sections` table maps a heading to something that is not a category or stage."""
+
+
+class UnknownTitle(RunbookError):
+    """A check (or sign-off, or waiver) names a title that matches no runbook line."""
+
+    def __init__(self, message: str, title: str, closest: RunbookLine | None) -> None:
+        super().__init__(message)
+        self.title = title
+        self.closest = closest
+
+
+class UnboundCheck(UnknownTitle):
+    """A check's marker title matches no runbook line."""
+
+    def __init__(self, check: Check, closest: RunbookLine | None, where: str) -> None:
+        super().__init__(
+            f"check {check.nodeid} is titled {check.title!r}, which matches no line of the "
+            f"runbook {where}; {describe_closest(closest)}",
+            check.title,
+            closest,
+        )
+        self.check = check
+
+
+class DoubleBinding(RunbookError):
+    """Two different test functions claim the same runbook line."""
+
+    def __init__(self, line: RunbookLine, checks: Sequence[Check]) -> None:
+        functions = ", ".join(sorted({c.function_id for c in checks}))
+        super().__init__(
+            f"runbook line {line.line_number} {line.text!r} is bound to more than one test "
+            f"function ({functions}); only parametrizations of one test may share a line"
+        )
+        self.line = line
+        self.checks = tuple(checks)
+
+
+class CategoryMismatch(RunbookError):
+    """A check's marker category differs from the runbook section its line sits in."""
+
+    def __init__(self, check: Check, line: RunbookLine) -> None:
+        super().__init__(
+            f"check {check.nodeid} is marked {check.category!r} but its runbook line "
+            f"{line.line_number} {line.text!r} is under {line.heading_path[-1]!r} "
+            f"({line.section!r})"
+        )
+        self.check = check
+        self.line = line
+
+
+@dataclass(frozen=True)
+class RunbookLine:
+    """One checklist line of the runbook, where it sits, and what it maps to."""
+
+    text: str
+    heading_path: tuple[str, ...]
+    line_number: int
+    section: str | None = None
+    checked: bool = False
+    step: bool = False
+    heading_levels: tuple[int, ...] = ()
+
+    @property
+    def category(self) -> str | None:
+        """The category the line belongs to, or None for post-deploy and unmapped lines."""
+        return self.section if self.section in _CATEGORIES else None
+
+    @property
+    def stage(self) -> str | None:
+        """`pre` for category lines, `post` for post-deploy lines, None when unmapped."""
+        if self.section == POST:
+            return POST
+        return "pre" if self.category else None
+
+    @property
+    def key(self) -> str:
+        """The text as compared with check titles."""
+        return normalise(self.text)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "heading_path": list(self.heading_path),
+            "line": self.line_number,
+            "section": self.section,
+            "checked": self.checked,
+            "step": self.step,
+        }
+
+
+_CATEGORIES = frozenset(str(c) for c in Category)
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """All checklist lines of one runbook file, in file order."""
+
+    source: Path | None
+    lines: tuple[RunbookLine, ...]
+
+    @property
+    def where(self) -> str:
+        return str(self.source) if self.source else "(text)"
+
+    def checklist(self, stage: str | None = None) -> tuple[RunbookLine, ...]:
+        """Mapped lines (not ignored, not unmapped), optionally only those of one stage."""
+        mapped = (line for line in self.lines if line.stage is not None)
+        return tuple(line for line in mapped if stage is None or line.stage == stage)
+
+    @property
+    def unmapped(self) -> tuple[RunbookLine, ...]:
+        """Lines under no mapped (or ignored) heading: worth a warning, the runbook drifted."""
+        return tuple(line for line in self.lines if line.section is None)
+
+    def find(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
+        """The first line whose normalised text equals the normalised title."""
+        key = normalise(title)
+        pool = self.checklist() if lines is None else lines
+        return next((line for line in pool if line.key == key), None)
+
+    def closest(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
+        """The line most similar to `title` (difflib), for "did you mean" messages."""
+        pool = self.checklist() if lines is None else lines
+        return closest_line(title, pool)
+
+    def require(self, title: str) -> RunbookLine:
+        """The line for `title`, or `UnknownTitle` naming the closest line."""
+        line = self.find(title)
+        if line is not None:
+            return line
+        near = self.closest(title)
+        raise UnknownTitle(
+            f"{title!r} is not a checklist line of {self.where}; {describe_closest(near)}",
+            title,
+            near,
+        )
+
+
+def normalise(text: str) -> str:
+    """The comparable form of a title: see the module docstring for what is ignored."""
+    flat = " ".join(text.split())
+    flat = _TRAILING_CODE_PARENS.sub("", flat)
+    flat = flat.replace("`", "").replace("**", "")
+    flat = " ".join(flat.split()).casefold()
+    return flat.rstrip(_TRAILING_PUNCTUATION + " ")
+
+
+def closest_line(title: str, lines: Iterable[RunbookLine]) -> RunbookLine | None:
+    """The line whose normalised text is most similar to the title's."""
+    key = normalise(title)
+    best: tuple[float, RunbookLine] | None = None
+    for line in lines:
+        ratio = difflib.SequenceMatcher(None, key, line.key).ratio()
+        if best is None or ratio > best[0]:
+            best = (ratio, line)
+    return best[1] if best else None
+
+
+def describe_closest(line: RunbookLine | None) -> str:
+    if line is None:
+        return "the runbook has no checklist lines"
+    return f"closest runbook line: {line.text!r} (line {line.line_number})"
+
+
+def sections_from_config(table: Mapping[str, object] | None) -> dict[str, str]:
+    """Defaults overlaid with the config's `sections` table, validated."""
+    merged = {heading: str(value) for heading, value in DEFAULT_SECTIONS.items()}
+    for heading, value in (table or {}).items():
+        if not isinstance(value, str) or value not in SECTION_VALUES:
+            raise SectionsError(
+                f"sections.{heading!r} must be one of {', '.join(SECTION_VALUES)}, got {value!r}"
+            )
+        merged[heading] = value
+    return merged
+
+
+def parse(
+    text: str, sections: Mapping[str, str] | None = None, source: Path | None = None
+) -> Runbook:
+    """Every task-list line and required numbered step of a Markdown runbook, in order."""
+    mapping = {_heading_key(k): str(v) for k, v in (sections or DEFAULT_SECTIONS).items()}
+    tokens = MarkdownIt("commonmark").parse(text)
+    lines: list[RunbookLine] = []
+    path: list[tuple[int, str]] = []
+    lists: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+            title = tokens[index + 1].content.strip()
+            path = [(lvl, t) for lvl, t in path if lvl < level]
+            path.append((level, title))
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(token.type)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "list_item_open":
+            found = _list_line(tokens, index, lists[-1] == "ordered_list_open", path, mapping)
+            if found is not None:
+                lines.append(found)
+    return Runbook(source, tuple(lines))
+
+
+def load(path: Path, sections: Mapping[str, str] | None = None) -> Runbook:
+    """Parse the runbook file at `path`."""
+    return parse(path.read_text(encoding="utf-8"), sections, path)
+
+
+def _list_line(
+    tokens: Sequence[Token],
+    index: int,
+    ordered: bool,
+    path: Sequence[tuple[int, str]],
+    mapping: Mapping[str, str],
+) -> RunbookLine | None:
+    if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
+        return None
+    inline = tokens[index + 2]
+    content = " ".join(inline.content.split())
+    task = _TASK.match(content)
+    if task is None and not (ordered and _REQUIRED.search(content)):
+        return None
+    text = content[task.end() :] if task else content
+    if not text:
+        return None
+    headings = tuple(title for _, title in path)
+    return RunbookLine(
+        heading_levels=tuple(level for level, _ in path),
+        text=text,
+        heading_path=headings,
+        line_number=_line_of(inline),
+        section=_section_for(headings, mapping),
+        checked=bool(task and task.group("mark") in "xX"),
+        step=task is None,
+    )
+
+
+def _section_for(headings: Sequence[str], mapping: Mapping[str, str]) -> str | None:
+    for heading in reversed(headings):
+        value = mapping.get(_heading_key(heading))
+        if value is not None:
+            return value
+    return None
+
+
+def _heading_key(heading: str) -> str:
+    return normalise(heading)
+
+
+def _line_of(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 0
+
+
+@dataclass(frozen=True)
+class Check:
+    """A collected check as binding sees it: its marker title and its test id."""
+
+    title: str
+    nodeid: str
+    category: str | None = None
+    function: str | None = None
+
+    @property
+    def function_id(self) -> str:
+        """The test function: parametrizations of one function share it."""
+        return self.function or self.nodeid.split("[", 1)[0]
+
+
+@dataclass(frozen=True)
+class BoundLine:
+    """A runbook line and the checks automating it (none: a manual line)."""
+
+    line: RunbookLine
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def automated(self) -> bool:
+        return bool(self.checks)
+
+    def describe(self) -> str:
+        """One line for `--collect-only`: the line and its binding."""
+        where = self.line.heading_path[-1] if self.line.heading_path else "runbook"
+        if self.checks:
+            tests = ", ".join(c.nodeid for c in self.checks)
+            return f"[{where}] {self.line.text} -- automated by {tests}"
+        return f"[{where}] {self.line.text} -- manual: not automated, needs sign-off"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Runbook lines in runbook order with their checks, plus everything that did not fit."""
+
+    lines: tuple[BoundLine, ...]
+    errors: tuple[RunbookError, ...] = ()
+    line_of: Mapping[str, RunbookLine] = field(default_factory=dict)
+
+    @property
+    def manual(self) -> tuple[RunbookLine, ...]:
+        return tuple(bound.line for bound in self.lines if not bound.automated)
+
+    def errors_for(self, nodeid: str) -> tuple[RunbookError, ...]:
+        """The binding errors that concern one collected check."""
+        return tuple(error for error in self.errors if nodeid in _nodeids_of(error))
+
+
+def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) -> Binding:
+    """Bind each check to its runbook line; lines without checks are manual.
+
+    A title matching several identical lines binds to the first one in the check's
+    category (else the first one); the others stay manual.
+    """
+    lines = runbook.checklist()
+    claimed: dict[RunbookLine, list[Check]] = {}
+    errors: list[RunbookError] = []
+    line_of: dict[str, RunbookLine] = {}
+    for check in checks:
+        line = _line_for(check, lines)
+        if line is None:
+            errors.append(UnboundCheck(check, closest_line(check.title, lines), runbook.where))
+            continue
+        if check.category and line.category and check.category != line.category:
+            errors.append(CategoryMismatch(check, line))
+        claimed.setdefault(line, []).append(check)
+        line_of[check.nodeid] = line
+    for line, bound in claimed.items():
+        if len({c.function_id for c in bound}) > 1:
+            errors.append(DoubleBinding(line, bound))
+    selected = lines if stage is None else tuple(ln for ln in lines if ln.stage == stage)
+    bound_lines = tuple(BoundLine(line, tuple(claimed.get(line, ()))) for line in selected)
+    return Binding(bound_lines, tuple(errors), line_of)
+
+
+def _line_for(check: Check, lines: Sequence[RunbookLine]) -> RunbookLine | None:
+    key = normalise(check.title)
+    matches = [line for line in lines if line.key == key]
+    same_category = [line for line in matches if line.category == check.category]
+    preferred = same_category or matches
+    return preferred[0] if preferred else None
+
+
+def _nodeids_of(error: RunbookError) -> tuple[str, ...]:
+    if isinstance(error, UnboundCheck | CategoryMismatch):
+        return (error.check.nodeid,)
+    if isinstance(error, DoubleBinding):
+        return tuple(c.nodeid for c in error.checks)
+    return ()

@@ -1,0 +1,318 @@
+"""The state of one readiness run: the plan, the results as they arrive, and the final Report."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_readiness import binding
+from pytest_readiness.config import Environment, ReadinessConfig
+from pytest_readiness.model import Evidence, Item, Outcome, Report
+from pytest_readiness.redact import Redactor
+
+if TYPE_CHECKING:
+    from pytest_readiness.probes.database import ReadOnlyDatabase
+
+MARKER_OPTIONS = frozenset({"blocking", "timeout"})
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What the category marker of one test says about its checklist item."""
+
+    nodeid: str
+    title: str
+    category: str
+    phase: int
+    blocking: bool = True
+    timeout: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "title": self.title,
+            "category": self.category,
+            "phase": self.phase,
+            "blocking": self.blocking,
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> CheckSpec:
+        return cls(
+            nodeid=str(raw["nodeid"]),
+            title=str(raw["title"]),
+            category=str(raw["category"]),
+            phase=int(raw["phase"]),
+            blocking=bool(raw["blocking"]),
+            timeout=raw.get("timeout"),
+        )
+
+
+@dataclass
+class ItemRecord:
+    """The result of one item as its setup/call/teardown reports arrive."""
+
+    outcome: Outcome | None = None
+    reason: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    started: float | None = None
+    stopped: float | None = None
+    duration_s: float = 0.0
+    finished: bool = False
+
+    def add_phase(
+        self, when: str, outcome: str, reason: str, start: float | None, stop: float | None
+    ) -> None:
+        self.started = start if self.started is None else self.started
+        self.stopped = stop if stop is not None else self.stopped
+        self.duration_s = (self.stopped or 0.0) - (self.started or 0.0)
+        if when == "teardown":
+            self.finished = True
+        new = _outcome_of(when, outcome)
+        # The first thing that went wrong decides; a teardown error spoils a pass.
+        if new is not None and self.outcome in (None, Outcome.PASSED):
+            self.outcome = new
+            self.reason = reason
+
+
+def _outcome_of(when: str, outcome: str) -> Outcome | None:
+    if outcome == "passed":
+        return Outcome.PASSED if when == "call" else None
+    if outcome == "skipped":
+        return Outcome.SKIPPED
+    if when == "call":
+        return Outcome.FAILED
+    return Outcome.ERROR
+
+
+class ReadinessSession:
+    """Long-lived state of a `--readiness` run, kept on `config.stash`."""
+
+    def __init__(
+        self,
+        config: ReadinessConfig,
+        env_name: str,
+        environment: Environment,
+        *,
+        report_dir: Path,
+        fail_fast: bool,
+        stage: str = "pre",
+    ) -> None:
+        self.config = config
+        self.env_name = env_name
+        self.environment = environment
+        self.report_dir = report_dir
+        self.fail_fast = fail_fast
+        self.stage = stage
+        self.redact = Redactor(environment.secrets)
+        self._database: ReadOnlyDatabase | None = None
+        self.plan: list[CheckSpec] = []
+        self._specs: dict[str, CheckSpec] = {}
+        self.records: dict[str, ItemRecord] = {}
+        self.not_run: dict[str, str] = {}
+        self.failed_phases: set[int] = set()
+        self.started_at = time.time()
+        self.interrupted = False
+        self.report: Report | None = None
+        self._commit: str | None = None
+        self.runbook: binding.RunbookSource | None = None
+
+    @property
+    def database(self) -> ReadOnlyDatabase:
+        """The shared read-only connection of this process, made on first use."""
+        if self._database is None:
+            from pytest_readiness.probes.database import ReadOnlyDatabase
+
+            environment = self.environment
+            self._database = ReadOnlyDatabase(
+                lambda: environment.database_url,
+                statement_timeout_s=float(environment.get("statement_timeout", 30.0)),
+            )
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+    # -- the plan ---------------------------------------------------------------------------
+
+    def set_plan(self, specs: Iterable[CheckSpec]) -> None:
+        self.plan = list(specs)
+        self._specs = {spec.nodeid: spec for spec in self.plan}
+
+    def spec(self, nodeid: str) -> CheckSpec | None:
+        return self._specs.get(nodeid)
+
+    def phase_name(self, order: int) -> str:
+        return self.config.phases[order - 1]
+
+    # -- fail-fast ---------------------------------------------------------------------------
+
+    def not_run_reason(self, phase: int) -> str | None:
+        """Why an item of `phase` must not start, when fail-fast stopped the run."""
+        if not self.fail_fast:
+            return None
+        earlier = sorted(p for p in self.failed_phases if p < phase)
+        if not earlier:
+            return None
+        return f"not run: phase {self.phase_name(earlier[0])!r} had a blocking failure (fail-fast)"
+
+    # -- results -----------------------------------------------------------------------------
+
+    def record(self, nodeid: str, when: str, outcome: str, info: Mapping[str, Any]) -> None:
+        record = self.records.setdefault(nodeid, ItemRecord())
+        record.evidence.extend(Evidence.from_dict(e) for e in info.get("evidence", ()))
+        record.add_phase(
+            when, outcome, str(info.get("reason", "")), info.get("start"), info.get("stop")
+        )
+        if info.get("not_run"):
+            self.not_run[nodeid] = str(info["not_run"])
+        spec = self.spec(nodeid)
+        blocking = info.get("blocking", spec.blocking if spec else True)
+        phase = info.get("phase", spec.phase if spec else None)
+        if outcome == "failed" and blocking and phase is not None and not self._waived(spec):
+            self.failed_phases.add(int(phase))
+
+    def _waived(self, spec: CheckSpec | None) -> bool:
+        if self.runbook is None or spec is None:
+            return False
+        return binding.waives_failure(
+            self.runbook, spec.title, env=self.env_name, today=date.today()
+        )
+
+    # -- the report --------------------------------------------------------------------------
+
+    @property
+    def commit(self) -> str | None:
+        if self._commit is None:
+            self._commit = _git_head(self.environment.root)
+        return self._commit
+
+    def build_report(self, *, complete: bool) -> Report:
+        finished = time.time()
+        items = tuple(self._item(spec, complete) for spec in self.plan)
+        unfinished = any(
+            item.outcome is Outcome.NOT_RUN and item.id not in self.not_run for item in items
+        )
+        items, extra = self._with_runbook(items)
+        self.report = Report(
+            env=self.env_name,
+            stage=self.stage,
+            items=items,
+            phases=self.config.phases,
+            started_at=_iso(self.started_at),
+            finished_at=_iso(finished),
+            complete=complete and not unfinished,
+            commit=self.commit,
+            duration_s=finished - self.started_at,
+            extra=extra,
+        )
+        return self.report
+
+    def runbook_binding(self) -> binding.Binding | None:
+        """The plan's checks bound to the runbook's lines (None without a runbook)."""
+        if self.runbook is None:
+            return None
+        checks = [binding.Check(s.title, s.nodeid, s.category) for s in self.plan]
+        return binding.bind_checks(self.runbook, checks, self.stage)
+
+    def _with_runbook(self, items: tuple[Item, ...]) -> tuple[tuple[Item, ...], dict[str, Any]]:
+        """Add the manual runbook lines, apply sign-offs and waivers, describe the runbook."""
+        bound = self.runbook_binding()
+        if self.runbook is None or bound is None:
+            return items, {}
+        extra = binding.report_extra(
+            self.runbook, bound, env=self.env_name, commit=self.commit, root=self.config.root
+        )
+        finished = binding.finish_items(
+            items,
+            bound,
+            self.runbook,
+            env=self.env_name,
+            commit=self.commit,
+            today=date.today(),
+            manual_blocking=bool(self.environment.get("manual_blocking", True)),
+            config=self.config,
+        )
+        return finished, extra
+
+    def _item(self, spec: CheckSpec, complete: bool) -> Item:
+        base = Item(
+            id=spec.nodeid,
+            title=spec.title,
+            category=spec.category,
+            phase=spec.phase,
+            blocking=spec.blocking,
+        )
+        record = self.records.get(spec.nodeid)
+        if spec.nodeid in self.not_run:
+            return replace(base, outcome=Outcome.NOT_RUN, reason=self.not_run[spec.nodeid])
+        if record is None or record.outcome is None:
+            why = "the run was interrupted" if not complete else "it never ran"
+            return replace(base, outcome=Outcome.NOT_RUN, reason=f"not run: {why}")
+        outcome = record.outcome
+        if not record.finished and outcome is Outcome.PASSED:
+            outcome = Outcome.ERROR
+        return replace(
+            base,
+            outcome=outcome,
+            reason=record.reason,
+            duration_s=max(record.duration_s, 0.0),
+            started_at=_iso(record.started) if record.started else None,
+            finished_at=_iso(record.stopped) if record.stopped else None,
+            evidence=tuple(record.evidence),
+        )
+
+
+def _iso(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _git_head(root: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def parse_marker(
+    nodeid: str, args: Sequence[Any], kwargs: Mapping[str, Any], category: str, phase: int
+) -> CheckSpec:
+    """Validate one category marker; `ValueError` names the test and what is wrong."""
+    if len(args) != 1 or not isinstance(args[0], str) or not args[0].strip():
+        raise ValueError(
+            f"{nodeid}: @pytest.mark.{category} needs the runbook line as its one argument, "
+            f'e.g. @pytest.mark.{category}("Build: PASSING")'
+        )
+    unknown = sorted(set(kwargs) - MARKER_OPTIONS)
+    if unknown:
+        raise ValueError(f"{nodeid}: unknown option {unknown[0]!r} on @pytest.mark.{category}")
+    blocking = kwargs.get("blocking", True)
+    if not isinstance(blocking, bool):
+        raise ValueError(f"{nodeid}: blocking= must be True or False")
+    timeout = kwargs.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
+        raise ValueError(f"{nodeid}: timeout= must be a number of seconds")
+    return CheckSpec(
+        nodeid=nodeid,
+        title=args[0].strip(),
+        category=category,
+        phase=phase,
+        blocking=blocking,
+        timeout=float(timeout) if timeout is not None else None,
+    )

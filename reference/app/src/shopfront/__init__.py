@@ -1,0 +1,1 @@
+"""Shopfront: the reference app that the local readiness target checks."""

@@ -1,0 +1,149 @@
+"""Shared fixtures: throwaway PostgreSQL databases, loopback servers, and a readiness project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpcore  # noqa: F401  (see below)
+import psycopg
+import pytest
+
+# pytester's in-process runs forget modules first imported during a run. httpx maps httpcore's
+# exceptions to its own through a table it fills on first use; importing httpcore here keeps
+# those classes the same across nested runs.
+
+ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Plugins of the machine's Python that only slow a nested run down (absent ones are ignored).
+QUIET_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def throwaway_db() -> Iterator[str]:
+    """A new, empty database on the real server; dropped afterwards."""
+    name = f"readiness_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = psycopg.conninfo.make_conninfo(ADMIN_DSN, dbname=name)
+    try:
+        yield dsn
+    finally:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class CountingListener:
+    """A TCP server that accepts and immediately closes, counting connection attempts."""
+
+    port: int
+    accepted: int = 0
+
+
+@pytest.fixture
+def hang_up_server() -> Iterator[CountingListener]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    listener = CountingListener(port=server.getsockname()[1])
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            listener.accepted += 1
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@dataclass
+class ReadinessProject:
+    """A throwaway project for pytester: config, checks, and its reports read back."""
+
+    pytester: pytest.Pytester
+
+    def config(self, toml: str) -> None:
+        self.pytester.makepyprojecttoml(textwrap.dedent(toml))
+
+    def checks(self, source: str, name: str = "test_checks") -> Path:
+        folder = self.pytester.path / "checks"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name}.py"
+        path.write_text("import pytest\n" + textwrap.dedent(source))
+        return path
+
+    def run(self, *args: str) -> pytest.RunResult:
+        return self.pytester.runpytest("--readiness", *QUIET_PLUGINS, *args)
+
+    def run_subprocess(self, *args: str, timeout: float = 120) -> pytest.RunResult:
+        return self.pytester.runpytest_subprocess(
+            "--readiness", *QUIET_PLUGINS, *args, timeout=timeout
+        )
+
+    def report(self, env: str = "local", folder: str = "reports") -> dict[str, Any]:
+        path = self.pytester.path / folder / f"readiness-{env}.json"
+        return dict(json.loads(path.read_text()))
+
+    def items(self, env: str = "local") -> dict[str, dict[str, Any]]:
+        return {item["title"]: item for item in self.report(env)["items"]}
+
+    def text(self, env: str = "local", suffix: str = "html", folder: str = "reports") -> str:
+        return (self.pytester.path / folder / f"readiness-{env}.{suffix}").read_text()
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> ReadinessProject:
+    return ReadinessProject(pytester)
+
+
+def chromium_dump_dom(url: str, profile: Path) -> str:
+    """The DOM of `url` after scripts ran, as real headless Chromium sees it."""
+    assert CHROMIUM, "chromium is not installed (apt-get install chromium)"
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout

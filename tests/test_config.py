@@ -1,0 +1,177 @@
+"""Config: environments, inheritance, interpolation, and usage errors naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness.config import MissingVariable, load
+from tests.conftest import ReadinessProject
+
+
+def write(tmp_path: Path, text: str, name: str = "pyproject.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_an_environment_inherits_with_extends_and_overrides(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.readiness.envs.staging]
+base_url = "https://staging.example.test"
+timeout = 30
+[tool.readiness.envs.staging.vars]
+github_repo = "owner/app"
+branch = "develop"
+[tool.readiness.envs.staging.thresholds]
+a11y_serious_max = 4
+
+[tool.readiness.envs.production]
+extends = "staging"
+base_url = "https://example.test"
+[tool.readiness.envs.production.vars]
+branch = "main"
+""",
+    )
+    production = load(tmp_path).resolve("production", environ={})
+    assert production.base_url == "https://example.test"
+    assert production.timeout == 30
+    assert dict(production.vars) == {"github_repo": "owner/app", "branch": "main"}
+    assert production.thresholds["a11y_serious_max"] == 4
+
+
+def test_variables_are_interpolated_with_defaults(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.readiness.envs.staging]
+base_url = "https://${HOST}/app"
+database_url = "${DB_URL:-postgresql://localhost/app}"
+[tool.readiness.envs.staging.vars]
+token = "${TOKEN}"
+""",
+    )
+    env = load(tmp_path).resolve(
+        "staging", environ={"HOST": "staging.test", "TOKEN": "t0ken-value"}
+    )
+    assert env.base_url == "https://staging.test/app"
+    assert env.database_url == "postgresql://localhost/app"
+    assert env.vars["token"] == "t0ken-value"
+    assert env.secrets == {"staging.test", "t0ken-value"}
+
+
+def test_a_missing_variable_fails_only_where_it_is_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.readiness.envs.staging]
+base_url = "https://staging.test"
+database_url = "${STAGING_DB_URL}"
+""",
+    )
+    env = load(tmp_path).resolve("staging", environ={})
+    assert env.base_url == "https://staging.test"
+    with pytest.raises(MissingVariable, match="STAGING_DB_URL is not set"):
+        _ = env.database_url
+
+
+def test_variables_named_public_are_not_secrets(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.readiness.envs.staging]
+base_url = "${STAGING_URL}"
+public = ["STAGING_URL"]
+""",
+    )
+    env = load(tmp_path).resolve("staging", environ={"STAGING_URL": "https://s.test"})
+    assert env.secrets == frozenset()
+
+
+def test_readiness_toml_is_read_at_the_rootdir(tmp_path: Path) -> None:
+    write(tmp_path, '[envs.qa]\nbase_url = "https://qa.test"\n', name="readiness.toml")
+    config = load(tmp_path)
+    assert config.source == tmp_path / "readiness.toml"
+    assert config.resolve("qa", environ={}).base_url == "https://qa.test"
+
+
+def test_the_local_environment_always_exists(tmp_path: Path) -> None:
+    config = load(tmp_path)
+    assert "local" in config.envs
+    assert config.resolve("local", environ={}).workspace == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[envs.staging\n", "malformed TOML"),
+        ("[tool.readiness]\nchecklst = 'checks'\n", "unknown key tool.readiness.checklst"),
+        (
+            "[tool.readiness.envs.staging]\ntimeout = 'soon'\n",
+            "tool.readiness.envs.staging.timeout must be a number of seconds, got str",
+        ),
+        (
+            "[tool.readiness.envs.staging]\nbase_url = 3\n",
+            "tool.readiness.envs.staging.base_url must be a URL string, got int",
+        ),
+        (
+            "[tool.readiness.envs.staging]\nbase_urll = 'x'\n",
+            "unknown key tool.readiness.envs.staging.base_urll",
+        ),
+        ("[tool.readiness]\nphases = ['gate']\n", "tool.readiness.phases must list each of"),
+        (
+            "[tool.readiness.envs.a]\nextends = 'b'\n[tool.readiness.envs.b]\nextends = 'a'\n",
+            "makes a cycle",
+        ),
+    ],
+    ids=[
+        "toml",
+        "unknown-key",
+        "wrong-type",
+        "wrong-type-str",
+        "unknown-env-key",
+        "phases",
+        "cycle",
+    ],
+)
+def test_bad_config_is_a_usage_error_naming_the_file_and_key(
+    project: ReadinessProject, pytester: pytest.Pytester, text: str, message: str
+) -> None:
+    # pytest reads pyproject.toml itself and rejects malformed TOML there first.
+    name = "readiness.toml" if "malformed" in message else "pyproject.toml"
+    (pytester.path / name).write_text(text)
+    project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+    env = ["--env", "a"] if "cycle" in message else []
+    result = project.run(*env)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {pytester.path / name}*{message}*"])
+
+
+def test_an_unknown_environment_is_a_usage_error_listing_the_known_ones(
+    project: ReadinessProject,
+) -> None:
+    project.config(
+        """
+        [tool.readiness.envs.staging]
+        base_url = "https://s.test"
+        [tool.readiness.envs.production]
+        base_url = "https://p.test"
+        """
+    )
+    project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+    result = project.run("--env", "prod")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(
+        ["ERROR: unknown environment 'prod'; known environments: local, production, staging"]
+    )
+
+
+def test_a_bad_config_does_not_break_plain_pytest(
+    project: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    (pytester.path / "pyproject.toml").write_text("[tool.readiness]\nchecklst = 1\n")
+    pytester.makepyfile(test_own="def test_own(): pass")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

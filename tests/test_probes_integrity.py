@@ -1,0 +1,83 @@
+"""Integrity on real PostgreSQL: NOT VALID constraints, invalid indexes, assertion files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pytest_readiness.probes import integrity
+from reference.target import database
+
+ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+SHIPPED_ASSERTIONS = Path(__file__).resolve().parents[1] / "checks" / "sql" / "integrity"
+
+
+@pytest.fixture
+def dsn() -> Iterator[str]:
+    url = database.empty(ADMIN_DSN, prefix="readiness_test")
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            b"create table public.orders (id int primary key, total int);"
+            b"insert into public.orders select g, g * 10 from generate_series(1, 8) g;"
+        )
+    yield url
+    database.drop(ADMIN_DSN, url)
+
+
+def run(dsn: str, assertions: Sequence[Path] = (), *setup: str) -> integrity.ProbeResult:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in setup:
+            conn.execute(statement.encode())
+    with psycopg.connect(dsn) as conn:
+        conn.execute("set transaction read only")
+        return integrity.check_integrity(conn, assertions)
+
+
+def test_a_clean_database_passes_the_shipped_assertions(dsn: str) -> None:
+    files = integrity.assertion_files(SHIPPED_ASSERTIONS)
+    assert [f.stem for f in files] == ["sequences_near_exhaustion", "tables_without_primary_key"]
+    result = run(dsn, files)
+    assert result.ok, result.reason
+
+
+def test_a_not_valid_constraint_fails_naming_it(dsn: str) -> None:
+    result = run(dsn, (), "alter table orders add constraint capped check (total < 50) not valid")
+    assert result.reason == "NOT VALID constraints: capped"
+
+
+def test_an_invalid_index_fails_naming_it(dsn: str) -> None:
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        run(
+            dsn,
+            (),
+            "insert into public.orders values (100, 10)",
+            "create unique index concurrently orders_total_key on public.orders (total)",
+        )
+    result = run(dsn)
+    assert result.reason == "invalid indexes: orders_total_key"
+
+
+def test_an_assertion_returning_rows_fails_naming_it_and_shows_five_rows(
+    dsn: str, tmp_path: Path
+) -> None:
+    query = tmp_path / "orders_over_20.sql"
+    query.write_text("select id, total from public.orders where total > 20 order by id")
+    result = run(dsn, [query])
+    assert result.reason == "orders_over_20 returned 6 rows"
+    shown = result.evidence[-1]
+    assert shown.data["columns"] == ["id", "total"]
+    assert shown.data["rows"] == [[3, 30], [4, 40], [5, 50], [6, 60], [7, 70]]
+    assert "1 more rows" in shown.detail
+
+
+def test_an_assertion_that_cannot_run_fails_with_the_server_message(
+    dsn: str, tmp_path: Path
+) -> None:
+    query = tmp_path / "ghosts.sql"
+    query.write_text("select * from public.ghosts")
+    result = run(dsn, [query])
+    assert result.reason == 'ghosts could not run: relation "public.ghosts" does not exist'

@@ -1,0 +1,103 @@
+"""JUnit XML reports: at least one test, no failure or error, skipped tests as warnings."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from pytest_readiness.probes import junit
+
+# The shape pytest's --junitxml writes (xunit2 family).
+PYTEST_REPORT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="1"
+ tests="3" time="0.05" timestamp="2025-10-19T10:00:00" hostname="ci">
+<testcase classname="tests.test_cart" name="test_total" time="0.001" />
+<testcase classname="tests.test_cart" name="test_discount" time="0.002">
+<failure message="assert 91 == 90">def test_discount(): assert 91 == 90</failure></testcase>
+<testcase classname="tests.test_cart" name="test_refund" time="0.000">
+<skipped type="pytest.skip" message="refunds not ready">tests/test_cart.py:9</skipped></testcase>
+</testsuite></testsuites>"""
+
+# The shape jest-junit writes: a bare list of suites, an <error> element for crashes.
+JEST_REPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="jest tests" tests="2" failures="0" errors="1" time="1.2">
+  <testsuite name="Dashboard" errors="1" failures="0" skipped="0" tests="2" time="1.1">
+    <testcase classname="Dashboard renders tiles" name="Dashboard renders tiles" time="0.3"/>
+    <testcase classname="Dashboard loads data" name="Dashboard loads data" time="0.8">
+      <error message="TypeError: fetch is not a function"/>
+    </testcase>
+  </testsuite>
+</testsuites>"""
+
+EMPTY_REPORT = (
+    '<testsuites><testsuite name="pytest" errors="0" failures="0" tests="0"></testsuite>'
+    "</testsuites>"
+)
+
+PASSING_SUITE = """<testsuite name="unit" tests="2" failures="0" errors="0">
+<testcase classname="a" name="one"/><testcase classname="a" name="two"/>
+<testcase classname="a" name="three"><skipped/></testcase></testsuite>"""
+
+
+def test_a_report_with_a_failure_fails_naming_the_test() -> None:
+    result = junit.from_junit_xml(PYTEST_REPORT)
+    assert not result.ok
+    assert "1 failed, 0 errors of 3 tests" in result.reason
+    assert "tests.test_cart.test_discount" in result.reason
+
+
+def test_skipped_tests_are_listed_as_a_warning() -> None:
+    result = junit.from_junit_xml(PYTEST_REPORT)
+    assert result.warnings == ("1 skipped: tests.test_cart.test_refund",)
+
+
+def test_an_error_element_counts_as_an_error() -> None:
+    result = junit.from_junit_xml(JEST_REPORT)
+    assert not result.ok
+    assert "0 failed, 1 errors" in result.reason
+    assert "Dashboard loads data" in result.reason
+
+
+def test_zero_tests_is_a_failure_saying_no_tests_ran() -> None:
+    result = junit.from_junit_xml(EMPTY_REPORT)
+    assert not result.ok
+    assert result.reason.startswith("no tests ran")
+
+
+def test_a_bare_testsuite_root_with_only_passes_and_skips_passes_with_a_warning() -> None:
+    result = junit.from_junit_xml(PASSING_SUITE)
+    assert result.ok
+    assert result.warnings == ("1 skipped: a.three",)
+    assert "3 tests, 0 failed, 0 errors, 1 skipped" in result.evidence[0].summary
+
+
+def test_broken_xml_fails_naming_the_report() -> None:
+    result = junit.from_junit_xml("<testsuites><testcase>", "reports/unit.xml")
+    assert not result.ok
+    assert "reports/unit.xml is not valid JUnit XML" in result.reason
+
+
+def test_a_missing_report_fails_naming_its_path(tmp_path: Path) -> None:
+    result = junit.from_junit_file(tmp_path / "unit.xml")
+    assert not result.ok
+    assert f"no JUnit report at {tmp_path / 'unit.xml'}" == result.reason
+
+
+def test_a_report_left_over_from_an_earlier_run_is_refused(tmp_path: Path) -> None:
+    report = tmp_path / "unit.xml"
+    report.write_text(PASSING_SUITE)
+    an_hour_ago = time.time() - 3600
+    os.utime(report, (an_hour_ago, an_hour_ago))
+    result = junit.from_junit_file(report, not_before=time.time())
+    assert not result.ok
+    assert "was not rewritten by this run" in result.reason
+
+
+def test_a_nonzero_exit_with_a_clean_report_still_fails(tmp_path: Path) -> None:
+    report = tmp_path / "unit.xml"
+    report.write_text(PASSING_SUITE)
+    result = junit.from_test_run("npm run test:unit", 1, report)
+    assert not result.ok
+    assert result.reason == "npm run test:unit exited 1 although unit.xml shows no failure"
+    assert junit.from_test_run("npm run test:unit", 0, report).ok

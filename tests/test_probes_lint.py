@@ -1,0 +1,95 @@
+"""Lint JSON: ESLint's formatter output and ruff's, zero errors and zero warnings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pytest_readiness.probes import lint
+
+RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
+RUFF_CHECK += ("--output-format", "json")
+
+# ESLint's documented `--format json` shape: one object per linted file.
+ESLINT_OUTPUT = [
+    {
+        "filePath": "/app/src/Dashboard.tsx",
+        "messages": [
+            {
+                "ruleId": "no-unused-vars",
+                "severity": 2,
+                "message": "'tile' is defined but never used.",
+                "line": 12,
+                "column": 7,
+                "nodeType": "Identifier",
+            },
+            {
+                "ruleId": "eqeqeq",
+                "severity": 1,
+                "message": "Expected '===' and instead saw '=='.",
+                "line": 30,
+                "column": 12,
+            },
+        ],
+        "suppressedMessages": [],
+        "errorCount": 1,
+        "fatalErrorCount": 0,
+        "warningCount": 1,
+        "fixableErrorCount": 0,
+        "fixableWarningCount": 0,
+        "usedDeprecatedRules": [],
+    },
+    {
+        "filePath": "/app/src/clean.ts",
+        "messages": [],
+        "errorCount": 0,
+        "warningCount": 0,
+    },
+]
+
+
+def test_eslint_errors_and_warnings_fail_naming_files_and_rules() -> None:
+    result = lint.from_lint_json(json.dumps(ESLINT_OUTPUT))
+    assert not result.ok
+    assert result.reason == (
+        "1 errors, 1 warnings: /app/src/Dashboard.tsx:12 no-unused-vars, "
+        "/app/src/Dashboard.tsx:30 eqeqeq"
+    )
+
+
+def test_a_warning_alone_fails() -> None:
+    only_warning = [dict(ESLINT_OUTPUT[0], messages=ESLINT_OUTPUT[0]["messages"][1:])]
+    result = lint.from_eslint_json(json.dumps(only_warning))
+    assert not result.ok
+    assert result.reason.startswith("0 errors, 1 warnings")
+
+
+def test_clean_eslint_output_after_npm_banner_passes() -> None:
+    output = "\n> app@1.0.0 lint\n> eslint . --format json\n\n" + json.dumps(ESLINT_OUTPUT[1:])
+    assert lint.from_lint_json(output).ok
+
+
+def test_real_ruff_json_output_fails_naming_the_file_and_code(tmp_path: Path) -> None:
+    (tmp_path / "leftover.py").write_text("import os\n")
+    output = subprocess.run(
+        [*RUFF_CHECK, "leftover.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result = lint.from_ruff_json(output)
+    assert not result.ok
+    assert "leftover.py:1 F401" in result.reason
+    assert lint.from_lint_json(output).reason == result.reason
+
+
+def test_an_empty_ruff_list_passes() -> None:
+    assert lint.from_lint_json("[]").ok
+
+
+def test_output_that_is_not_json_fails_clearly() -> None:
+    result = lint.from_lint_json("sh: eslint: command not found")
+    assert not result.ok
+    assert result.reason.startswith("lint output is not JSON")

@@ -1,0 +1,138 @@
+"""Nothing secret in any output: the canary never appears in a report or the terminal."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from pytest_readiness.redact import Redactor
+from tests.conftest import ReadinessProject
+
+CANARY = "canary-s3cr3t-7f1d"
+PUBLIC = "https://public-staging.example.test"
+
+
+def test_the_redactor_masks_known_secrets_and_url_passwords() -> None:
+    redact = Redactor([CANARY, "abc"])
+    assert redact(f"token={CANARY}!") == "token=***!"
+    assert redact("postgresql://app:pw-123@db:5432/x") == "postgresql://app:***@db:5432/x"
+    assert redact("host=db password=pw-123 user=app") == "host=db password=*** user=app"
+    # Values too short to be a credible secret are left alone.
+    assert redact("abc") == "abc"
+
+
+def test_the_redactor_masks_inside_plain_data() -> None:
+    redact = Redactor([CANARY])
+    assert redact.data({"a": [CANARY, {"b": f"x{CANARY}"}], "n": 3}) == {
+        "a": ["***", {"b": "x***"}],
+        "n": 3,
+    }
+
+
+def test_a_secret_canary_appears_in_no_output(
+    project: ReadinessProject,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+) -> None:
+    monkeypatch.setenv("READINESS_CANARY", CANARY)
+    monkeypatch.setenv("READINESS_PUBLIC_URL", PUBLIC)
+    # pytest-metadata copies CI variables such as these into the HTML's environment table.
+    monkeypatch.setenv("GIT_BRANCH", f"release/{CANARY}")
+    monkeypatch.setenv("GIT_URL", "https://ci:hunter2-git@git.example.test/app.git")
+    httpserver.expect_request("/echo").respond_with_data(CANARY)
+    project.config(
+        f"""
+        [tool.readiness.envs.local]
+        base_url = "{httpserver.url_for("/").rstrip("/")}"
+        database_url = "postgresql://app:hunter2-db@127.0.0.1:1/x"
+        public = ["READINESS_PUBLIC_URL"]
+        [tool.readiness.envs.local.vars]
+        token = "${{READINESS_CANARY}}"
+        public_url = "${{READINESS_PUBLIC_URL}}"
+        """
+    )
+    project.checks(
+        """
+        @pytest.mark.gate("Build: PASSING")
+        def test_assert(readiness_env):
+            token = readiness_env.vars["token"]
+            print("token is", token)
+            assert token == "something else"
+
+        @pytest.mark.gate("Lint: 0 errors, 0 warnings")
+        def test_raise(readiness_env, evidence):
+            evidence.add("note", "saw " + readiness_env.vars["token"], readiness_env.vars["token"])
+            raise RuntimeError("leaked " + readiness_env.vars["token"])
+
+        @pytest.mark.gate("Format: All files formatted")
+        def test_command(run, readiness_env):
+            result = run("echo $READINESS_CANARY; exit 1")
+            assert result.returncode == 0, result.output
+
+        @pytest.mark.db("RLS tests: All passing")
+        def test_db(db):
+            pass
+
+        @pytest.mark.infra("Health endpoints: All returning 200")
+        def test_http(http):
+            body = http.get("/echo").text
+            assert body == "", body
+
+        @pytest.mark.docs("All specs: Complete")
+        def test_public(readiness_env):
+            assert readiness_env.vars["public_url"] == "nope", readiness_env.vars["public_url"]
+        """
+    )
+    result = project.run("-rA", "--junitxml=junit.xml", "--tb=long")
+    terminal = result.stdout.str() + result.stderr.str()
+    outputs = {
+        "terminal": terminal,
+        "html": project.text(suffix="html"),
+        "json": project.text(suffix="json"),
+        "markdown": project.text(suffix="md"),
+        "junit": (pytester.path / "junit.xml").read_text(),
+    }
+    for name, text in outputs.items():
+        assert CANARY not in text, f"secret leaked into {name}"
+        assert "hunter2-db" not in text, f"URL password leaked into {name}"
+        assert "hunter2-git" not in text, f"URL password leaked into {name}"
+    assert "***" in outputs["json"]
+    # Values named in `public` stay readable.
+    assert PUBLIC in outputs["json"]
+    items = project.items()
+    assert items["Lint: 0 errors, 0 warnings"]["reason"] == "RuntimeError: leaked ***"
+    assert items["Format: All files formatted"]["evidence"][0]["detail"].strip() == "***"
+
+
+def test_redaction_covers_compact_terminal_output_too(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINESS_CANARY", CANARY)
+    project.config(
+        """
+        [tool.readiness.envs.local.vars]
+        token = "${READINESS_CANARY}"
+        """
+    )
+    project.checks(
+        """
+        @pytest.mark.gate("Build: PASSING")
+        def test_assert(readiness_env):
+            assert False, "got " + readiness_env.vars["token"]
+        """
+    )
+    result = project.run()
+    assert CANARY not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*BLOCKER Build: PASSING: failed - got ****"])
+
+
+def test_the_redactor_masks_secrets_inside_escaped_json_and_html() -> None:
+    import html
+    import json
+
+    secret = 'pa"ss<wo>rd\\1'
+    redact = Redactor([secret])
+    assert secret not in redact(json.dumps({"x": secret}))
+    assert json.dumps(secret)[1:-1] not in redact(json.dumps({"x": secret}))
+    assert html.escape(secret) not in redact(f"<p>{html.escape(secret)}</p>")
