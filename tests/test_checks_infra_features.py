@@ -1,27 +1,29 @@
 """End to end: the shipped infra and feature checks through `pytest --readiness`.
 
 Each run copies `checks/test_infrastructure.py` and `checks/test_features.py` into a pytester
-project whose workspace is a git repository, points the environment at the loopback
-stand-ins, and reads the JSON and HTML reports back.
+project, builds the reference workspace (a git repository), points `local` at the loopback
+stand-ins with the settings of `reference/target/infra_settings.py`, and reads the JSON and
+HTML reports back.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.conftest import ReadinessProject
 
+from reference.target import infra_settings, workspace
 from reference.target.infra_faults import apply_tracked_env_file
-from reference.target.server import CHATWOOT_INBOX, LocalServices, start
+from reference.target.server import FAULTS, LocalServices, start
+from tests.conftest import ReadinessProject
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_FILES = ("test_infrastructure.py", "test_features.py")
-FLAGS_DOC = ROOT / "reference" / "app" / "docs" / "feature-flags.md"
 
 INFRA_TITLES = [
     "GitHub Actions: All workflows green",
@@ -41,35 +43,25 @@ FEATURE_TITLES = [
     "Feature flags: All documented with defaults",
 ]
 
-CONFIG = f"""
-[tool.readiness]
-default_env = "target"
 
-[tool.readiness.envs.target]
-base_url = "${{READINESS_LOCAL_URL}}"
-workspace = "."
-timeout = 10
-allow_writes = true
-public = ["READINESS_LOCAL_URL", "READINESS_LOCAL_GITHUB_API", "READINESS_LOCAL_PROMETHEUS",
-          "READINESS_LOCAL_ALERTMANAGER", "READINESS_LOCAL_CHATWOOT"]
+def local_config(ws: Path, allow_writes: bool = True, **override_vars: object) -> str:
+    """`[tool.readiness.envs.local]` as the lead wires it, pointing at this run's workspace."""
+    top = {**infra_settings.TOP_LEVEL, "workspace": str(ws), "timeout": 30}
+    top |= {"public": infra_settings.PUBLIC, "allow_writes": allow_writes}
+    settings = {**infra_settings.VARS, **override_vars}
+    lines = [
+        "[tool.readiness.envs.local]",
+        *(f"{k} = {json.dumps(v)}" for k, v in top.items()),
+        "[tool.readiness.envs.local.vars]",
+        *(f"{k} = {json.dumps(v)}" for k, v in settings.items() if v is not None),
+        "[tool.readiness.envs.local.thresholds]",
+        *(f"{k} = {json.dumps(v)}" for k, v in infra_settings.THRESHOLDS.items()),
+    ]
+    return "\n".join(lines) + "\n"
 
-[tool.readiness.envs.target.vars]
-github_api = "${{READINESS_LOCAL_GITHUB_API}}"
-github_repo = "acme/shop"
-github_token = "local-token"
-prometheus_url = "${{READINESS_LOCAL_PROMETHEUS}}"
-alertmanager_url = "${{READINESS_LOCAL_ALERTMANAGER}}"
-chatwoot_url = "${{READINESS_LOCAL_CHATWOOT}}"
-chatwoot_token = "local-token"
-chatwoot_account_id = 1
-chatwoot_inbox = "{CHATWOOT_INBOX}"
-
-[tool.readiness.envs.target.thresholds]
-health_timeout_s = 0.5
-"""
 
 # fault -> (the item it must fail, words its reason must contain)
-FAULTS = {
+EXPECTED = {
     "health-503": ("Health endpoints: All returning 200", "/api/health answered 503"),
     "slow-health": ("Health endpoints: All returning 200", "timed out after 0.5 s"),
     "wrong-version": ("Staging environment: Deployed and validated", "reports version 1111111"),
@@ -89,117 +81,103 @@ FAULTS = {
 }
 
 
-def git(workspace: Path, *args: str) -> None:
-    identity = ["-c", "user.name=t", "-c", "user.email=t@e"]
-    subprocess.run(["git", *identity, *args], cwd=workspace, check=True, capture_output=True)
+@dataclass
+class Run:
+    """One `pytest --readiness` run on the local target and what it left behind."""
+
+    project: ReadinessProject
+    services: LocalServices
+    result: pytest.RunResult
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        return self.project.items("local")
+
+    def failing(self) -> dict[str, str]:
+        return {t: i["reason"] for t, i in self.items().items() if i["outcome"] != "passed"}
+
+
+RunLocal = Callable[..., Run]
 
 
 @pytest.fixture
-def target(project: ReadinessProject) -> ReadinessProject:
-    """The project: shipped checks, config, and a committed workspace with the flags doc."""
-    project.config(CONFIG)
+def run_local(
+    project: ReadinessProject,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> RunLocal:
+    """Build the reference workspace, start the stand-ins with `faults`, run the checks."""
     folder = project.pytester.path / "checks"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir()
     for name in CHECK_FILES:
         shutil.copy(ROOT / "checks" / name, folder / name)
-    docs = project.pytester.path / "docs"
-    docs.mkdir(exist_ok=True)
-    shutil.copy(FLAGS_DOC, docs / "feature-flags.md")
-    (project.pytester.path / ".gitignore").write_text("reports/\n__pycache__/\n")
-    git(project.pytester.path, "init", "-q")
-    git(project.pytester.path, "add", ".")
-    git(project.pytester.path, "commit", "-qm", "reference workspace")
-    return project
+
+    def run(faults: frozenset[str] = frozenset(), **config: Any) -> Run:
+        ws = workspace.build(tmp_path_factory.mktemp("ws") / "app")
+        if "tracked-env-file" in faults:
+            apply_tracked_env_file(ws)
+        project.config(local_config(ws, **config))
+        with start(ws, faults & FAULTS) as services:
+            for name, url in services.urls.items():
+                monkeypatch.setenv(name, url)
+            result = project.run()
+        return Run(project, services, result)
+
+    return run
 
 
-@contextmanager
-def serve(
-    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch, faults: frozenset[str]
-) -> Iterator[LocalServices]:
-    """The stand-ins on loopback, their URLs exported as the config's variables."""
-    with start(project.pytester.path, faults, slow_health_s=2.0) as services:
-        for name, url in services.urls.items():
-            monkeypatch.setenv(name, url)
-        yield services
-
-
-def test_the_healthy_target_is_go_with_every_item_passing(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with serve(target, monkeypatch, frozenset()):
-        result = target.run()
-    items = target.items("target")
+def test_the_healthy_target_is_go_with_every_item_passing(run_local: RunLocal) -> None:
+    run = run_local()
+    items = run.items()
     assert sorted(items) == sorted(INFRA_TITLES + FEATURE_TITLES)
-    failed = {title: item["reason"] for title, item in items.items() if item["outcome"] != "passed"}
-    assert failed == {}
+    assert run.failing() == {}
     assert {items[t]["category"] for t in INFRA_TITLES} == {"infra"}
     assert {items[t]["category"] for t in FEATURE_TITLES} == {"feature"}
-    assert target.report("target")["verdict"] == "GO"
-    assert result.ret == 0
+    assert run.project.report("local")["verdict"] == "GO"
+    assert run.result.ret == 0
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_fault_is_no_go_naming_exactly_its_item(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch, fault: str
-) -> None:
-    title, words = FAULTS[fault]
-    server_faults = frozenset({fault}) - {"tracked-env-file"}
-    if fault == "tracked-env-file":
-        apply_tracked_env_file(target.pytester.path)
-    with serve(target, monkeypatch, server_faults):
-        result = target.run()
-    items = target.items("target")
-    failing = sorted(t for t, item in items.items() if item["outcome"] != "passed")
-    assert failing == [title]
-    assert words in items[title]["reason"]
-    assert target.report("target")["verdict"] == "NO-GO"
-    assert result.ret == 1
-    assert words in target.text("target", "html")
+@pytest.mark.parametrize("fault", sorted(EXPECTED))
+def test_each_fault_is_no_go_naming_exactly_its_item(run_local: RunLocal, fault: str) -> None:
+    title, words = EXPECTED[fault]
+    run = run_local(frozenset({fault}))
+    assert list(run.failing()) == [title]
+    assert words in run.failing()[title]
+    assert run.project.report("local")["verdict"] == "NO-GO"
+    assert run.result.ret == 1
+    assert words in run.project.text("local", "html")
 
 
-def test_without_allow_writes_the_approvals_flow_is_not_run_and_says_why(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target.config(CONFIG.replace("allow_writes = true", "allow_writes = false"))
-    with serve(target, monkeypatch, frozenset()) as services:
-        target.run()
-    item = target.items("target")["Approvals: HITL flow working"]
-    assert item["outcome"] == "skipped"
-    assert "does not set allow_writes = true" in item["reason"]
-    app_requests = services.requests("READINESS_LOCAL_URL")
-    assert [r for r in app_requests if r[1].startswith("/api/approvals")] == []
-
-
-def test_a_missing_github_repo_setting_is_one_line_naming_it(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target.config(CONFIG.replace('github_repo = "acme/shop"\n', ""))
-    with serve(target, monkeypatch, frozenset()):
-        target.run()
-    reason = target.items("target")["GitHub Actions: All workflows green"]["reason"]
-    assert reason == "vars.github_repo is not set for environment 'target'"
-
-
-def test_an_unset_token_variable_names_the_variable_not_a_value(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("CHATWOOT_TOKEN", raising=False)
-    unset = CONFIG.replace('chatwoot_token = "local-token"', 'chatwoot_token = "${CHATWOOT_TOKEN}"')
-    target.config(unset)
-    with serve(target, monkeypatch, frozenset()):
-        target.run()
-    reason = target.items("target")["CX: Chatwoot integrated"]["reason"]
-    assert "CHATWOOT_TOKEN" in reason
-
-
-def test_the_approvals_flow_deletes_its_test_approval(
-    target: ReadinessProject, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with serve(target, monkeypatch, frozenset()) as services:
-        target.run()
-    writes = [r for r in services.requests("READINESS_LOCAL_URL") if r[0] != "GET"]
+def test_the_approvals_flow_deletes_its_test_approval(run_local: RunLocal) -> None:
+    run = run_local()
+    writes = [r for r in run.services.requests("READINESS_LOCAL_URL") if r[0] != "GET"]
     assert writes == [
         ("POST", "/api/approvals"),
         ("POST", "/api/approvals/1/approve"),
         ("DELETE", "/api/approvals/1"),
     ]
+
+
+def test_without_allow_writes_the_approvals_flow_is_not_run_and_says_why(
+    run_local: RunLocal,
+) -> None:
+    run = run_local(allow_writes=False)
+    item = run.items()["Approvals: HITL flow working"]
+    assert item["outcome"] == "skipped"
+    assert "does not set allow_writes = true" in item["reason"]
+    touched = [r for r in run.services.requests("READINESS_LOCAL_URL") if "approvals" in r[1]]
+    assert touched == []
+
+
+def test_a_missing_github_repo_setting_is_one_line_naming_it(run_local: RunLocal) -> None:
+    run = run_local(github_repo=None)
+    reason = run.items()["GitHub Actions: All workflows green"]["reason"]
+    assert reason == "vars.github_repo is not set for environment 'local'"
+
+
+def test_an_unset_token_variable_names_the_variable(
+    run_local: RunLocal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHATWOOT_TOKEN", raising=False)
+    run = run_local(chatwoot_token="${CHATWOOT_TOKEN}")
+    assert "CHATWOOT_TOKEN" in run.items()["CX: Chatwoot integrated"]["reason"]
+    assert list(run.failing()) == ["CX: Chatwoot integrated"]

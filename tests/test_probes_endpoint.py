@@ -30,7 +30,9 @@ def test_an_unresolvable_host_is_one_line_saying_dns():
     with httpx.Client() as client, pytest.raises(EndpointError) as failure:
         send(client, "GET", "http://readiness-nowhere.invalid/health")
     message = str(failure.value)
-    assert message == "GET http://readiness-nowhere.invalid/health failed: DNS lookup failed"
+    assert (
+        message == "GET http://readiness-nowhere.invalid/health failed: DNS name does not resolve"
+    )
 
 
 def test_a_timeout_is_one_line_naming_the_url_and_the_limit(httpserver: HTTPServer):

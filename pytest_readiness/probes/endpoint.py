@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
-
-_DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo", "no address")
+from pytest_readiness.probes.http import describe_error
 
 
 class EndpointError(Exception):
@@ -62,17 +61,8 @@ def json_body(response: httpx.Response) -> Any:
 
 
 def network_reason(exc: httpx.HTTPError) -> str:
-    """A short human phrase for a transport failure (refused, DNS, reset, ...)."""
-    text = str(exc).lower()
-    if isinstance(exc, httpx.ConnectError):
-        if "refused" in text:
-            return "connection refused"
-        if any(hint in text for hint in _DNS_HINTS):
-            return "DNS lookup failed"
-        return f"could not connect ({_first_line(str(exc))})"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection"
-    return _first_line(str(exc)) or type(exc).__name__
+    """A short human phrase for a transport failure, worded as the recording client words it."""
+    return describe_error(exc)
 
 
 def display_url(client: httpx.Client, url: str) -> str:
@@ -120,7 +110,3 @@ def _read_timeout(client: httpx.Client) -> float | None:
 
 def _strip_credentials(url: httpx.URL) -> httpx.URL:
     return url.copy_with(username=None, password=None) if url.userinfo else url
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
