@@ -11,6 +11,7 @@ so a newcomer can watch exactly one checklist item turn NO-GO:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -469,13 +470,17 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.service.answer(request)
         except (ValueError, KeyError) as exc:
             reply = Reply.json({"message": f"bad request: {exc}"}, 400)
+        # A client that gave up first (a slow answer after its timeout) is not an error here.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
+        self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the readiness report is the log."""
