@@ -19,7 +19,7 @@ from pytest_readiness.probes import (
 from pytest_readiness.probes.combined import all_of
 
 
-def required_var(env: Environment, key: str) -> Any:
+def _required_var(env: Environment, key: str) -> Any:
     """A `vars` value this item cannot do without, or a one-line failure naming it."""
     value = env.vars.get(key)
     if value in (None, ""):
@@ -78,15 +78,15 @@ def test_inventory_reorder_points(readiness_env, http, evidence):
 def test_chatwoot_integrated(readiness_env, http, http_client, evidence):
     settings = readiness_env.vars
     api = http_client(
-        required_var(readiness_env, "chatwoot_url"),
-        headers=chatwoot.headers(required_var(readiness_env, "chatwoot_token")),
+        _required_var(readiness_env, "chatwoot_url"),
+        headers=chatwoot.headers(_required_var(readiness_env, "chatwoot_token")),
     )
     evidence.expect(
         all_of(
             chatwoot.inbox_listed(
                 api,
-                required_var(readiness_env, "chatwoot_account_id"),
-                required_var(readiness_env, "chatwoot_inbox"),
+                _required_var(readiness_env, "chatwoot_account_id"),
+                _required_var(readiness_env, "chatwoot_inbox"),
             ),
             chatwoot.integration_enabled(
                 http, settings.get("integrations_path", "/api/integrations"), "chatwoot"

@@ -22,12 +22,17 @@ DEFAULT_HEALTH_PATHS = ["/health", "/api/health"]
 SHOPIFY_ADMIN_ANCESTORS = ["https://admin.shopify.com", "https://*.myshopify.com"]
 
 
-def required_var(env: Environment, key: str) -> Any:
+def _required_var(env: Environment, key: str) -> Any:
     """A `vars` value this item cannot do without, or a one-line failure naming it."""
     value = env.vars.get(key)
     if value in (None, ""):
         raise CheckFailed(f"vars.{key} is not set for environment {env.name!r}")
     return value
+
+
+def _names(value: str | list[str]) -> list[str]:
+    """A list setting that may also be written as one string."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 @pytest.mark.infra("GitHub Actions: All workflows green")
@@ -37,7 +42,7 @@ def test_github_actions(readiness_env, http_client, evidence):
         settings.get("github_api", "https://api.github.com"),
         headers=github_actions.headers(settings.get("github_token")),
     )
-    repo = required_var(readiness_env, "github_repo")
+    repo = _required_var(readiness_env, "github_repo")
     branch = settings.get("github_branch", "main")
     evidence.expect(github_actions.workflows_green(api, repo, branch))
 
@@ -64,8 +69,8 @@ def test_health_endpoints(readiness_env, http_client, evidence):
 
 @pytest.mark.infra("Monitoring: Configured and alerting")
 def test_monitoring(readiness_env, http_client, evidence):
-    prometheus = http_client(required_var(readiness_env, "prometheus_url"))
-    alertmanager = http_client(required_var(readiness_env, "alertmanager_url"))
+    prometheus = http_client(_required_var(readiness_env, "prometheus_url"))
+    alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
     evidence.expect(monitoring.monitoring_configured(prometheus, alertmanager))
 
 
@@ -80,5 +85,5 @@ def test_secrets_not_in_code(readiness_env, evidence):
 @pytest.mark.infra("Verify Shopify Admin embedding works")
 def test_shopify_admin_embedding(readiness_env, http, evidence):
     path = readiness_env.vars.get("embed_path", "/")
-    ancestors = readiness_env.vars.get("frame_ancestors", SHOPIFY_ADMIN_ANCESTORS)
+    ancestors = _names(readiness_env.vars.get("frame_ancestors", SHOPIFY_ADMIN_ANCESTORS))
     evidence.expect(framing.embedding_allowed(http, path, ancestors))

@@ -136,6 +136,20 @@ def test_the_healthy_target_is_go_with_every_item_passing(run_local: RunLocal) -
     assert run.result.ret == 0
 
 
+def test_evidence_shows_each_workflow_and_each_health_path(run_local: RunLocal) -> None:
+    items = run_local().items()
+    github = items["GitHub Actions: All workflows green"]["evidence"]
+    notes = {e["summary"]: e["detail"] for e in github if e["kind"] == "note"}
+    assert notes == {
+        "CI: success": "https://github.com/shopfront/app/actions/runs/101007",
+        "E2E: success": "https://github.com/shopfront/app/actions/runs/102007",
+        "Deploy: success": "https://github.com/shopfront/app/actions/runs/103007",
+    }
+    health = items["Health endpoints: All returning 200"]["evidence"]
+    paths = [e["summary"] for e in health if e["kind"] == "note"]
+    assert paths == ["GET /health -> 200", "GET /api/health -> 200"]
+
+
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
 def test_each_fault_is_no_go_naming_exactly_its_item(run_local: RunLocal, fault: str) -> None:
     title, words = EXPECTED[fault]
