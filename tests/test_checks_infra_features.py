@@ -195,3 +195,12 @@ def test_an_unset_token_variable_names_the_variable(
     run = run_local(chatwoot_token="${CHATWOOT_TOKEN}")
     assert "CHATWOOT_TOKEN" in run.items()["CX: Chatwoot integrated"]["reason"]
     assert list(run.failing()) == ["CX: Chatwoot integrated"]
+
+
+def test_the_tracked_env_file_is_the_only_secrets_finding(run_local: RunLocal) -> None:
+    run = run_local(frozenset({"tracked-env-file"}))
+    assert run.failing() == {
+        "Secrets: All in GitHub Secrets/Vault (none in code)": (
+            "tracked .env file with values: .env.production (3 values)"
+        )
+    }
