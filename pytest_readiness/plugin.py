@@ -19,6 +19,7 @@ from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
 from pytest_readiness.report.terminal import write_summary
 from pytest_readiness.session import ReadinessSession
+from pytest_readiness.xdist_phases import plan_phase, register_xdist_phases, write_phase_map
 
 CHECKLIST = pytest.StashKey[Path]()
 NOT_RUN = pytest.StashKey[str]()
@@ -86,6 +87,7 @@ def _start_readiness(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
+    register_xdist_phases(config)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(settings.checklist)]
     if controller:
@@ -122,6 +124,7 @@ def pytest_collection_modifyitems(
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         plan_items(readiness, items)
+        write_phase_map(config, items, plan_phase(readiness))
 
 
 @pytest.hookimpl(tryfirst=True)

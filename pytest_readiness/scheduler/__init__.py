@@ -1,0 +1,1 @@
+"""pytest-xdist scheduling strategies used by readiness runs under ``-n``."""
