@@ -111,7 +111,7 @@ def run_local(
     for name in CHECK_FILES:
         shutil.copy(ROOT / "checks" / name, folder / name)
 
-    def run(faults: frozenset[str] = frozenset(), **config: Any) -> Run:
+    def run(faults: frozenset[str] = frozenset(), workers: int = 0, **config: Any) -> Run:
         ws = workspace.build(tmp_path_factory.mktemp("ws") / "app")
         if "tracked-env-file" in faults:
             apply_tracked_env_file(ws)
@@ -119,7 +119,11 @@ def run_local(
         with start(ws, faults & FAULTS) as services:
             for name, url in services.urls.items():
                 monkeypatch.setenv(name, url)
-            result = project.run()
+            if workers:
+                monkeypatch.setenv("PYTHONPATH", str(ROOT))
+                result = project.run_subprocess("-n", str(workers))
+            else:
+                result = project.run()
         return Run(project, services, result)
 
     return run
@@ -133,6 +137,13 @@ def test_the_healthy_target_is_go_with_every_item_passing(run_local: RunLocal) -
     assert {items[t]["category"] for t in INFRA_TITLES} == {"infra"}
     assert {items[t]["category"] for t in FEATURE_TITLES} == {"feature"}
     assert run.project.report("local")["verdict"] == "GO"
+    assert run.result.ret == 0
+
+
+def test_the_healthy_target_is_go_with_xdist_workers_too(run_local: RunLocal) -> None:
+    run = run_local(workers=2)
+    assert run.failing() == {}
+    assert len(run.items()) == len(INFRA_TITLES + FEATURE_TITLES)
     assert run.result.ret == 0
 
 
