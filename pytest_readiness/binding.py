@@ -252,8 +252,10 @@ def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
         for item in report.items
         if item.reason and item.outcome is not Outcome.PASSED
     }
+    checked = {_line_text(item) for item in report.items}
+    lines = source.runbook.checklist(report.stage, optional=True)
     return render_checklist(
-        source.runbook.checklist(report.stage),
+        tuple(line for line in lines if not line.optional or line.text in checked),
         outcomes_by_title(report.items),
         verdict=str(report.verdict),
         summary=report.sentence,

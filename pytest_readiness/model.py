@@ -231,7 +231,8 @@ class Report:
         if not blockers:
             warned = len(self.warnings)
             tail = f" ({warned} non-blocking warning{'s' if warned != 1 else ''})" if warned else ""
-            return f"{verdict}: all {len(self.items)} blocking checks passed{tail}."
+            blocking = sum(1 for item in self.items if item.blocking)
+            return f"{verdict}: all {blocking} blocking items passed{tail}."
         sections = _ordered_unique(
             CATEGORY_TITLES.get(item.category, item.category) for item in blockers
         )

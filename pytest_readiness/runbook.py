@@ -114,6 +114,8 @@ class RunbookLine:
     checked: bool = False
     step: bool = False
     heading_levels: tuple[int, ...] = ()
+    # A numbered step that does not say "required": listed only when a check automates it.
+    optional: bool = False
 
     @property
     def category(self) -> str | None:
@@ -157,15 +159,24 @@ class Runbook:
     def where(self) -> str:
         return str(self.source) if self.source else "(text)"
 
-    def checklist(self, stage: str | None = None) -> tuple[RunbookLine, ...]:
-        """Mapped lines (not ignored, not unmapped), optionally only those of one stage."""
-        mapped = (line for line in self.lines if line.stage is not None)
-        return tuple(line for line in mapped if stage is None or line.stage == stage)
+    def checklist(
+        self, stage: str | None = None, *, optional: bool = False
+    ) -> tuple[RunbookLine, ...]:
+        """Mapped lines (not ignored, not unmapped), optionally only those of one stage.
+
+        Optional numbered steps are left out unless `optional` is set (binding sets it).
+        """
+        mapped = (
+            line
+            for line in self.lines
+            if (line.stage is not None or line.optional) and (optional or not line.optional)
+        )
+        return tuple(line for line in mapped if stage is None or line.stage in (stage, None))
 
     @property
     def unmapped(self) -> tuple[RunbookLine, ...]:
         """Lines under no mapped (or ignored) heading: worth a warning, the runbook drifted."""
-        return tuple(line for line in self.lines if line.section is None)
+        return tuple(line for line in self.lines if line.section is None and not line.optional)
 
     def find(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
         """The first line whose normalised text equals the normalised title."""
@@ -272,7 +283,7 @@ def _list_line(
     inline = tokens[index + 2]
     content = " ".join(inline.content.split())
     task = _TASK.match(content)
-    if task is None and not (ordered and _REQUIRED.search(content)):
+    if task is None and not ordered:
         return None
     text = content[task.end() :] if task else content
     if not text:
@@ -286,6 +297,7 @@ def _list_line(
         section=_section_for(headings, mapping),
         checked=bool(task and task.group("mark") in "xX"),
         step=task is None,
+        optional=task is None and not _REQUIRED.search(content),
     )
 
 
@@ -363,7 +375,7 @@ def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) ->
     A title matching several identical lines binds to the first one in the check's
     category (else the first one); the others stay manual.
     """
-    lines = runbook.checklist()
+    lines = runbook.checklist(optional=True)
     claimed: dict[RunbookLine, list[Check]] = {}
     errors: list[RunbookError] = []
     line_of: dict[str, RunbookLine] = {}
@@ -372,14 +384,18 @@ def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) ->
         if line is None:
             errors.append(UnboundCheck(check, closest_line(check.title, lines), runbook.where))
             continue
-        if check.category and line.category and check.category != line.category:
+        if check.category and line.category and not line.step and check.category != line.category:
             errors.append(CategoryMismatch(check, line))
         claimed.setdefault(line, []).append(check)
         line_of[check.nodeid] = line
     for line, bound in claimed.items():
         if len({c.function_id for c in bound}) > 1:
             errors.append(DoubleBinding(line, bound))
-    selected = lines if stage is None else tuple(ln for ln in lines if ln.stage == stage)
+    selected = tuple(
+        line
+        for line in lines
+        if (stage is None or line.stage in (stage, None)) and (line in claimed or not line.optional)
+    )
     bound_lines = tuple(BoundLine(line, tuple(claimed.get(line, ()))) for line in selected)
     return Binding(bound_lines, tuple(errors), line_of)
 

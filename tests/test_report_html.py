@@ -85,7 +85,7 @@ def test_a_go_report_says_go_in_chromium(
     dom = chromium_dump_dom(page.as_uri(), pytester.path / "chromium-profile")
     assert re.search(r"<h1[^>]*>GO: local readiness</h1>", dom)
     assert 'class="readiness-verdict verdict-go"' in dom
-    assert "all 1 blocking checks passed" in dom
+    assert "all 1 blocking items passed" in dom
 
 
 def test_every_item_shows_category_phase_outcome_reason_and_evidence(

@@ -45,9 +45,10 @@ def test_every_task_line_of_the_shipped_runbook_is_found_in_order(shipped):
 @pytest.mark.parametrize("path", PUBLIC_CHECKLISTS, ids=lambda p: p.stem)
 def test_every_task_line_of_a_public_checklist_is_found(path):
     parsed = runbook.parse(path.read_text(encoding="utf-8"), sections={})
-    assert [line.line_number for line in parsed.lines] == task_line_numbers(path)
+    required = [line for line in parsed.lines if not line.optional]
+    assert [line.line_number for line in required] == task_line_numbers(path)
     raw = path.read_text(encoding="utf-8").splitlines()
-    for line in parsed.lines:
+    for line in required:
         assert line.text.split()[0].strip("*`[") in raw[line.line_number - 1]
 
 
@@ -89,7 +90,7 @@ def test_a_numbered_step_that_says_required_is_a_manual_line(shipped):
     assert approval.step
     assert approval.line_number == 64
     assert approval.heading_path[-2:] == ("Deployment Steps", "Phase 1: Final Validation (30 min)")
-    steps = [line.text for line in shipped.lines if line.step]
+    steps = [line.text for line in shipped.checklist() if line.step]
     assert steps == ["CEO approval required"]
 
 
@@ -251,4 +252,20 @@ def test_a_numbered_step_saying_not_required_is_not_a_line():
     parsed = runbook.parse(
         "## Deployment Steps\n\n1. Sign-off not required for hotfixes\n2. QA sign-off Required\n"
     )
-    assert [line.text for line in parsed.lines] == ["QA sign-off Required"]
+    assert [line.text for line in parsed.checklist()] == ["QA sign-off Required"]
+
+
+def test_an_optional_numbered_step_is_listed_only_when_a_check_automates_it():
+    parsed = runbook.parse(
+        "## Deployment Steps\n\n1. Verify embedding works\n2. Deploy to production\n"
+        "3. CEO approval required\n",
+        sections={"Deployment Steps": "docs"},
+    )
+    assert [line.text for line in parsed.checklist()] == ["CEO approval required"]
+    checks = [runbook.Check("Verify embedding works", "checks/test_x.py::test_embed", "infra")]
+    bound = runbook.bind(parsed, checks)
+    assert bound.errors == ()
+    assert [(b.line.text, b.automated) for b in bound.lines] == [
+        ("Verify embedding works", True),
+        ("CEO approval required", False),
+    ]

@@ -1,0 +1,108 @@
+"""Monitoring: Prometheus has alerting rules loaded and Alertmanager has somewhere to send them.
+
+Prometheus `GET /api/v1/rules` answers `{"status": "success", "data": {"groups": [{"name",
+"rules": [{"type": "alerting" | "recording", "name", ...}]}]}}`. Alertmanager
+`GET /api/v2/status` answers `{"cluster", "versionInfo", "config": {"original": "<YAML>"},
+"uptime"}`; the receivers are read from that YAML text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes.combined import all_of
+from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
+
+RULES_PATH = "/api/v1/rules"
+STATUS_PATH = "/api/v2/status"
+
+_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
+_NAME = re.compile(r"^\s*(?:-\s+)?name\s*:\s*(?P<value>.+?)\s*$")
+
+
+def alerting_rules(client: httpx.Client) -> ProbeResult:
+    """At least one alerting rule is loaded in Prometheus."""
+    try:
+        payload = get_json(client, RULES_PATH)
+        groups = field(field(payload, ["data"], RULES_PATH), ["groups"], RULES_PATH)
+    except EndpointError as exc:
+        return failed(exc)
+    alerts = [
+        f"{group.get('name')}/{rule.get('name')}"
+        for group in groups or []
+        for rule in group.get("rules") or []
+        if rule.get("type") == "alerting"
+    ]
+    total = sum(len(group.get("rules") or []) for group in groups or [])
+    row = note(
+        f"Prometheus: {len(alerts)} alerting rule(s) of {total} rule(s)",
+        "\n".join(alerts[:20]),
+        alerting=len(alerts),
+        rules=total,
+    )
+    if not alerts:
+        return ProbeResult.failed(
+            f"Prometheus {RULES_PATH} lists no alerting rules ({total} rule(s) in "
+            f"{len(groups or [])} group(s))",
+            [row],
+        )
+    return ProbeResult.passed([row])
+
+
+def alert_receivers(client: httpx.Client) -> ProbeResult:
+    """Alertmanager's loaded configuration names at least one receiver."""
+    try:
+        payload = get_json(client, STATUS_PATH)
+        original = field(field(payload, ["config"], STATUS_PATH), ["original"], STATUS_PATH)
+    except EndpointError as exc:
+        return failed(exc)
+    names = receivers_in_config(str(original or ""))
+    row = note(f"Alertmanager: {len(names)} receiver(s)", ", ".join(names), receivers=names)
+    if not names:
+        return ProbeResult.failed(f"Alertmanager {STATUS_PATH} config has no receivers", [row])
+    return ProbeResult.passed([row])
+
+
+def monitoring_configured(prometheus: httpx.Client, alertmanager: httpx.Client) -> ProbeResult:
+    """Both halves of alerting: rules that fire and receivers that deliver."""
+    return all_of(alerting_rules(prometheus), alert_receivers(alertmanager))
+
+
+def receivers_in_config(text: str) -> list[str]:
+    """The receiver names in an Alertmanager YAML config, without a YAML parser.
+
+    Alertmanager writes its config back in block style: a top-level `receivers:` key
+    holding a list of mappings, each with `name:` as a key at the item's own indent.
+    """
+    names: list[str] = []
+    inside = False
+    item_indent: int | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if _TOP_LEVEL_KEY.match(line):
+            inside = line.split(":", 1)[0].strip() == "receivers"
+            item_indent = None
+            continue
+        if not inside:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if line.lstrip().startswith("- "):
+            item_indent = indent if item_indent is None else item_indent
+            if indent != item_indent:
+                continue
+        elif item_indent is None or indent != item_indent + 2:
+            continue
+        match = _NAME.match(line)
+        if match:
+            names.append(_unquote(match.group("value")))
+    return names
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
