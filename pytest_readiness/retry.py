@@ -65,13 +65,15 @@ def run_with_retries(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Call `attempt` until it passes or `retry` is spent; the last failure propagates."""
+    from pytest_readiness.budgets import ItemTimedOut  # budgets -> session -> retry
+
     first = clock()
     number = 1
     while True:
         began = clock()
         try:
             attempt()
-        except TimeoutError:
+        except ItemTimedOut:
             raise  # the item's own time is up: no attempt may outlive it
         except (Exception, pytest.fail.Exception) as exc:
             _record(log, number, retry, "failed", reason_for(exc), clock() - began)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from pytest_readiness import CheckFailed, Retry
+from pytest_readiness.budgets import ItemTimedOut
 from pytest_readiness.evidence import EvidenceLog
 from pytest_readiness.retry import run_with_retries
 from tests.conftest import ReadinessProject
@@ -85,9 +86,9 @@ def test_running_out_of_item_time_is_never_retried() -> None:
 
     def attempt() -> None:
         calls.append(1)
-        raise TimeoutError("timed out after 5 s")
+        raise ItemTimedOut("timed out after 5 s")
 
-    with pytest.raises(TimeoutError):
+    with pytest.raises(ItemTimedOut):
         run_with_retries(attempt, Retry(attempts=5, backoff=0), EvidenceLog(), sleep=lambda s: None)
     assert calls == [1]
 
@@ -168,3 +169,15 @@ def test_a_retry_that_is_not_a_retry_object_is_a_collection_error(
     result = project.run()
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*test_health: retry= must be a pytest_readiness.Retry*"])
+
+
+def test_a_network_timeout_inside_the_check_is_retried_like_any_failure() -> None:
+    calls: list[int] = []
+
+    def attempt() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise TimeoutError("socket read timed out")
+
+    run_with_retries(attempt, Retry(attempts=2, backoff=0), EvidenceLog(), sleep=lambda s: None)
+    assert calls == [1, 1]
