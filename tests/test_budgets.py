@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ReadinessProject
+from tests.conftest import ADMIN_DSN, ReadinessProject
 
 CONFIG = """
 [tool.readiness.envs.local]
@@ -184,3 +184,29 @@ def test_a_phase_budget_for_an_unknown_phase_is_a_usage_error(
     result = project.run()
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*phase_budgets.infar is not a phase*"])
+
+
+def test_an_item_stopped_in_a_database_query_leaves_the_connection_usable_for_the_next(
+    project: ReadinessProject,
+) -> None:
+    project.config(
+        f"""
+        [tool.readiness.envs.local]
+        database_url = "{ADMIN_DSN}"
+        statement_timeout = 120
+        """
+    )
+    project.checks(
+        """
+        @pytest.mark.db("Staging migrations: Applied successfully", timeout=1)
+        def test_slow(db): db.execute("select pg_sleep(60)")
+
+        @pytest.mark.db("RLS tests: All passing")
+        def test_after(db): assert db.execute("select 1").fetchone() == (1,)
+        """
+    )
+    project.run()
+    items = project.items()
+    slow = items["Staging migrations: Applied successfully"]
+    assert (slow["outcome"], slow["reason"]) == ("failed", "timed out after 1 s")
+    assert items["RLS tests: All passing"]["outcome"] == "passed"
