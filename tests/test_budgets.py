@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_readiness import config as readiness_config
+from pytest_readiness.budgets import phase_budgets
+from pytest_readiness.session import ReadinessSession
 from tests.conftest import ADMIN_DSN, ReadinessProject
 
 CONFIG = """
@@ -210,3 +213,18 @@ def test_an_item_stopped_in_a_database_query_leaves_the_connection_usable_for_th
     slow = items["Staging migrations: Applied successfully"]
     assert (slow["outcome"], slow["reason"]) == ("failed", "timed out after 1 s")
     assert items["RLS tests: All passing"]["outcome"] == "passed"
+
+
+def test_an_environments_phase_budgets_override_the_top_level_ones(tmp_path: Path) -> None:
+    (tmp_path / "readiness.toml").write_text(
+        "phase_budgets = { gate = 1800, db = 600 }\n[envs.staging]\nphase_budgets = { db = 60 }\n"
+    )
+    settings = readiness_config.load(tmp_path)
+    session = ReadinessSession(
+        settings,
+        "staging",
+        settings.resolve("staging", {}),
+        report_dir=tmp_path,
+        fail_fast=False,
+    )
+    assert phase_budgets(session) == {"gate": 1800.0, "db": 60.0}
