@@ -69,7 +69,7 @@ def test_chromium_shows_the_verdict_first_and_runs_no_injected_script(
     checklist = body.index('id="readiness-checklist"')
     results_table = body.index('id="results-table"')
     assert banner < blockers < warnings < checklist < results_table
-    assert '<p class="verdict-label">NO-GO</p>' in body
+    assert '<span class="verdict-text">NO-GO</span>' in body
     blocker_list = body[blockers:warnings]
     assert "Dashboard: All 8 tiles functional" in blocker_list
     assert "Build: PASSING" not in blocker_list
@@ -93,9 +93,9 @@ def test_every_item_shows_category_phase_outcome_reason_and_evidence(
 ) -> None:
     html = failing_run.text()
     row = html[html.index('id="item-checks-test-checks-py--test-dashboard"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</details></td></tr>")]
     assert "<td>feature</td>" in row
     assert "4. Feature Completeness" in row
     assert "outcome-failed" in row
     assert "dashboard answered &lt;script&gt;" in row
-    assert "GET http://" in row
+    assert "<td>GET</td><td>http://" in row

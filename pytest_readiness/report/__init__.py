@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+
 import pytest
 
 from pytest_readiness.model import Report
+from pytest_readiness.report import history
+from pytest_readiness.report.ci import append_step_summary
 from pytest_readiness.report.files import atomic_write, report_path
 from pytest_readiness.report.jsonfile import render_json
 from pytest_readiness.report.markdown import render_markdown
@@ -13,10 +19,20 @@ from pytest_readiness.session import ReadinessSession
 _INCOMPLETE = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
 
 
-def write_reports(readiness: ReadinessSession, *, exitstatus: int) -> Report:
-    """Build the run's Report once and write the JSON and Markdown files."""
+def write_reports(
+    readiness: ReadinessSession, *, exitstatus: int, environ: Mapping[str, str] | None = None
+) -> Report:
+    """Build the run's Report once, add the diff against earlier runs, write every file."""
     report = readiness.build_report(complete=exitstatus not in _INCOMPLETE)
     folder = readiness.report_dir
+    runs_folder = history.history_dir(folder, report.env)
+    diff = history.since_last_run(report, history.load_runs(runs_folder))
+    report = replace(report, extra={**report.extra, "since_last_run": diff})
+    readiness.report = report
+    markdown = render_markdown(report, readiness.redact)
     atomic_write(report_path(folder, report.env, "json"), render_json(report, readiness.redact))
-    atomic_write(report_path(folder, report.env, "md"), render_markdown(report, readiness.redact))
+    atomic_write(report_path(folder, report.env, "md"), markdown)
+    keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
+    history.save_run(runs_folder, history.entry_of(report), keep)
+    append_step_summary(markdown, os.environ if environ is None else environ)
     return report
