@@ -62,7 +62,7 @@ def make_project(root: Path, n: int) -> None:
     for f in range(0, n, PER_FILE):
         parts = ["import pytest\n"]
         for k in range(f, min(f + PER_FILE, n)):
-            failing = k % 20 == 7  # 5%
+            failing = k % 20 == (k // 20) % 20  # 5%, spread over every category
             evidence = EVIDENCE[k % 3].format(
                 k=k, code=1 if failing else 0, status=503 if failing else 200
             )
@@ -88,6 +88,16 @@ def run_checklist(root: Path) -> float:
     return elapsed
 
 
+# Element Timing: when Chromium actually painted the verdict text (ms since navigation).
+VERDICT_PAINT = """() => new Promise(resolve => {
+  new PerformanceObserver(list => {
+    const entry = list.getEntries().find(e => e.identifier === "readiness-verdict");
+    if (entry) { resolve(entry.renderTime || entry.loadTime); }
+  }).observe({type: "element", buffered: true});
+  setTimeout(() => resolve(null), 5000);
+})"""
+
+
 def measure_browser(page_path: Path) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
@@ -100,18 +110,20 @@ def measure_browser(page_path: Path) -> dict[str, float]:
         started = time.perf_counter()
         page.goto(page_path.as_uri(), wait_until="commit", timeout=120_000)
         page.wait_for_selector("#readiness-verdict", state="visible", timeout=120_000)
-        verdict_s = time.perf_counter() - started
+        script_sees_verdict_s = time.perf_counter() - started
         page.wait_for_load_state("load", timeout=120_000)
         load_s = time.perf_counter() - started
         paint = page.evaluate(
             "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime"
         )
-        rows = page.locator("#readiness-items tbody tr:not([hidden])")
+        verdict_painted = page.evaluate(VERDICT_PAINT)
+        rows = page.locator("#readiness-items tr[data-outcome]:not([hidden])")
         total_rows = rows.count()
         started = time.perf_counter()
         page.select_option("#readiness-filter-outcome", "failed")
         page.wait_for_function(
-            "n => document.querySelectorAll('#readiness-items tbody tr:not([hidden])').length < n",
+            "n => document.querySelectorAll('#readiness-items tr[data-outcome]:not([hidden])')"
+            ".length < n",
             arg=total_rows,
             timeout=60_000,
         )
@@ -122,7 +134,8 @@ def measure_browser(page_path: Path) -> dict[str, float]:
         shown = rows.count()
         browser.close()
     return {
-        "verdict_visible_s": verdict_s,
+        "verdict_painted_s": (verdict_painted or 0.0) / 1000,
+        "script_sees_verdict_s": script_sees_verdict_s,
         "first_contentful_paint_s": (paint or 0.0) / 1000,
         "load_event_s": load_s,
         "rows": float(total_rows),
@@ -151,12 +164,13 @@ def main() -> None:
     print(f"  session finish (all reports)    : {finish['sessionfinish_s']:.2f} s (target <= 3 s)")
     for name, size in sizes.items():
         print(f"  {name:<32}: {size / 1e6:.2f} MB")
-    verdict = browser["verdict_visible_s"]
-    print(f"  verdict visible in Chromium     : {verdict:.2f} s (target <= 2 s)")
+    verdict = browser["verdict_painted_s"]
+    print(f"  verdict painted (Element Timing): {verdict:.2f} s (target <= 2 s)")
+    print(f"  a script can see the verdict    : {browser['script_sees_verdict_s']:.2f} s")
     print(f"  first contentful paint          : {browser['first_contentful_paint_s']:.2f} s")
     print(f"  load event                      : {browser['load_event_s']:.2f} s")
     print(
-        f"  filter {int(browser['rows'])} rows to failed       : "
+        f"  filter {int(browser['rows'])} rows to failed      : "
         f"{browser['filter_to_failed_s']:.2f} s ({int(browser['rows_after_filter'])} shown)"
     )
     print(f"  script round trip after filter  : {browser['script_roundtrip_after_filter_s']:.3f} s")

@@ -70,7 +70,11 @@ class HtmlReportHooks:
         return len(self._session.plan) > PYTEST_HTML_ROW_LIMIT
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """pytest-metadata's environment table (CI variables...) goes through the redactor."""
+        """pytest-metadata's environment table (CI variables...): redacted, escaped, flat.
+
+        pytest-html puts these values into the page as HTML without escaping, and renders a
+        table-valued entry as a malformed nested list; one escaped line per entry avoids both.
+        """
         try:
             from pytest_metadata.plugin import metadata_key
         except ImportError:
@@ -78,7 +82,7 @@ class HtmlReportHooks:
         metadata = session.config.stash.get(metadata_key, None)
         if metadata is not None:
             for key, value in list(metadata.items()):
-                metadata[key] = self._session.redact.data(value)
+                metadata[key] = escape(self._session.redact.text(_flat(value)))
 
     def pytest_html_report_title(self, report: Any) -> None:
         self._report_data = report
@@ -122,6 +126,14 @@ class HtmlReportHooks:
         evidence = [Evidence.from_dict(e) for e in info.get("evidence", ())]
         if evidence:
             data[:0] = [self._session.redact.text(render_evidence(evidence))]
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def _phase_label(phase: Any, session: ReadinessSession) -> str:

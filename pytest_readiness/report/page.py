@@ -64,7 +64,8 @@ def _banner(report: Report) -> str:
     return (
         f'<section id="readiness-verdict" class="readiness-verdict verdict-{_TONES[verdict]}" '
         'aria-label="Verdict">'
-        f'<p class="verdict-label"><span aria-hidden="true">{_SYMBOLS[verdict]}</span> '
+        '<p class="verdict-label" elementtiming="readiness-verdict">'
+        f'<span aria-hidden="true">{_SYMBOLS[verdict]}</span> '
         f'<span class="verdict-text">{escape(str(verdict))}</span></p>'
         f'<p class="verdict-sentence">{escape(report.sentence)}</p>'
         f'<dl class="verdict-facts">{rows}</dl></section>'

@@ -31,3 +31,14 @@
   category.addEventListener("change", apply);
   text.addEventListener("input", apply);
 })();
+/* Repairs to pytest-html's own page that axe-core flags (its template has no lang and its
+   outcome checkboxes have no labels); they run after its script has drawn the page. */
+document.addEventListener("DOMContentLoaded", function () {
+  if (!document.documentElement.lang) { document.documentElement.lang = "en"; }
+  var boxes = document.querySelectorAll("input.filter[data-test-result]");
+  for (var i = 0; i < boxes.length; i++) {
+    if (!boxes[i].getAttribute("aria-label")) {
+      boxes[i].setAttribute("aria-label", "show " + boxes[i].dataset.testResult + " tests");
+    }
+  }
+});
