@@ -26,13 +26,13 @@ def write_reports(
     report = readiness.build_report(complete=exitstatus not in _INCOMPLETE)
     folder = readiness.report_dir
     runs_folder = history.history_dir(folder, report.env)
-    diff = history.since_last_run(report, history.load_runs(runs_folder))
+    keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
+    diff = history.since_last_run(report, history.load_runs(runs_folder), keep)
     report = replace(report, extra={**report.extra, "since_last_run": diff})
     readiness.report = report
     markdown = render_markdown(report, readiness.redact)
     atomic_write(report_path(folder, report.env, "json"), render_json(report, readiness.redact))
     atomic_write(report_path(folder, report.env, "md"), markdown)
-    keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
     history.save_run(runs_folder, history.entry_of(report), keep)
     append_step_summary(markdown, os.environ if environ is None else environ)
     return report

@@ -64,9 +64,15 @@ def save_run(folder: Path, entry: Mapping[str, Any], keep: int) -> Path:
     return path
 
 
-def since_last_run(report: Report, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Newly failing, newly passing and still failing items against the previous run."""
-    trend = [_trend_point(run) for run in runs] + [_trend_point(entry_of(report))]
+def since_last_run(
+    report: Report, runs: Sequence[Mapping[str, Any]], keep: int = DEFAULT_KEEP
+) -> dict[str, Any]:
+    """Newly failing, newly passing and still failing items against the previous run.
+
+    The trend covers the runs kept after this one is saved: the newest `keep`, this included.
+    """
+    points = [_trend_point(run) for run in runs] + [_trend_point(entry_of(report))]
+    trend = points[-max(keep, 1) :]
     if not runs:
         return {"previous": None, "trend": trend}
     previous = runs[-1]
