@@ -70,6 +70,10 @@ def test_the_diff_names_newly_failing_newly_passing_and_still_failing_items(
     first_run = sorted((pytester.path / "reports" / "history" / "local").glob("run-*.json"))[0]
     assert still["failing_since"] == json.loads(first_run.read_text())["started_at"]
     assert [p["passed"] for p in diff["trend"]] == [2, 1, 1]
+    markdown = checklist.text(suffix="md")
+    assert "## Since last run" in markdown
+    assert "| Build: PASSING | newly failing | failed |" in markdown
+    assert "| Health endpoints: All returning 200 | still failing (3 runs) | failed |" in markdown
 
 
 def test_the_html_shows_the_diff_and_an_inline_svg_trend_and_the_terminal_counts_it(

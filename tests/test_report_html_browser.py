@@ -8,6 +8,7 @@ pytest-html report of this test run. axe-core comes from the `axe-playwright-pyt
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,20 @@ def test_the_evidence_of_a_failed_item_is_reachable_from_its_blocker(
     assert sql.locator(".evidence-rows td").all_inner_texts() == ["0042_orders", "0043_refunds"]
 
 
+def test_a_blocker_in_a_phase_too_big_to_start_open_is_still_reachable(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch, open_report: Any
+) -> None:
+    monkeypatch.setattr("pytest_readiness.report.page.OPEN_PHASE_LIMIT", 0)
+    project.checks(NO_GO_CHECKS.split("@pytest.mark.feature")[0])
+    project.run()
+    page = open_report().page
+    phase = page.locator("details#phase-2")
+    assert phase.get_attribute("open") is None
+    page.locator("#readiness-blockers li").get_by_text("evidence").click()
+    assert phase.get_attribute("open") is not None
+    assert page.locator(":target .evidence-sql").is_visible()
+
+
 def test_a_script_returned_by_the_target_stays_text_and_never_runs(
     no_go: ReadinessProject, open_report: Any
 ) -> None:
@@ -241,6 +256,21 @@ def test_filtering_the_item_table_by_outcome_hides_the_rest(
         "Migrations: All applied\nchecks/test_checks.py::test_migrations",
     ]
     assert page.locator("#readiness-filter-status").inner_text() == "3 of 4 items shown"
+
+
+def test_printing_gives_the_summary_on_at_most_two_pages_without_the_item_table(
+    no_go: ReadinessProject, open_report: Any, tmp_path: Path
+) -> None:
+    page = open_report().page
+    page.emulate_media(media="print")
+    assert page.locator("#readiness-verdict .verdict-text").is_visible()
+    assert page.locator("#readiness-blockers").is_visible()
+    assert page.locator("details#phase-2 > summary").is_visible()
+    assert not page.locator("#readiness-items table.readiness-items").first.is_visible()
+    assert not page.locator("#results-table").is_visible()
+    pdf = page.pdf(path=str(tmp_path / "no-go.pdf"), format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert 1 <= pages <= 2
 
 
 def test_the_page_has_no_serious_accessibility_violations(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pytest_readiness.model import Evidence, Item, Outcome, Report
 from pytest_readiness.redact import Redactor
 from pytest_readiness.report.page import render_summary
@@ -95,8 +97,16 @@ def test_a_failed_phase_is_open_and_a_passed_phase_is_collapsed_with_its_counts(
     assert '<details class="phase phase-failed" id="phase-2" open>' in html
     gates = html[html.index('id="phase-1"') : html.index('id="phase-2"')]
     assert "1. Code Quality Gates" in gates
-    assert "1 items: 1 passed" in gates
+    assert "1 item: 1 passed" in gates
     assert 'id="phase-3"' not in html, "a phase with no items is not listed"
+
+
+def test_a_failed_phase_too_big_to_lay_out_at_once_starts_collapsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pytest_readiness.report.page.OPEN_PHASE_LIMIT", 0)
+    html = render_summary(NO_GO, Redactor())
+    assert '<details class="phase phase-failed" id="phase-2">' in html
 
 
 def test_every_item_row_has_category_phase_runbook_line_and_outcome() -> None:

@@ -18,6 +18,9 @@ from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.trend import render_trend
 
 SCRIPT = Path(__file__).with_name("readiness.js")
+# A failed phase starts open, unless laying out its rows would hold up the page (a blocker's
+# evidence link still opens it: Chromium expands a <details> that holds the link's target).
+OPEN_PHASE_LIMIT = 200
 _TONES = {Verdict.GO: "go", Verdict.NO_GO: "no-go", Verdict.ROLLBACK: "rollback"}
 _SYMBOLS = {Verdict.GO: "\u2714", Verdict.NO_GO: "\u2716", Verdict.ROLLBACK: "\u21a9"}
 _APPROVALS = (("signoff", "Sign-off"), ("waiver", "Waiver"))
@@ -177,14 +180,14 @@ def _phases(report: Report, pytest_html_limit: int | None) -> str:
 
 def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.counts.items()) if n)
-    opened = " open" if summary.status == "failed" else ""
+    opened = " open" if summary.status == "failed" and summary.items <= OPEN_PHASE_LIMIT else ""
     status = escape(summary.status)
     rows = "".join(_row(report, item) for item in items)
     return (
         f'<details class="phase phase-{status}" id="phase-{summary.order}"{opened}>'
         f'<summary><span class="phase-title">{escape(phase_title(report, summary.order))}</span> '
         f'<span class="phase-status status-{status}">{status}</span> '
-        f'<span class="phase-counts">{summary.items} items: {escape(counts)}</span></summary>'
+        f'<span class="phase-counts">{_items(summary.items)}: {escape(counts)}</span></summary>'
         '<table class="readiness-items"><thead><tr><th scope="col">Runbook line</th>'
         '<th scope="col">Category</th><th scope="col">Phase</th><th scope="col">Outcome</th>'
         '<th scope="col">Reason</th><th scope="col">Duration</th><th scope="col">Evidence</th>'
@@ -232,6 +235,10 @@ def _filters(report: Report) -> str:
 def _select(element_id: str, values: Sequence[str]) -> str:
     options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
     return f'<select id="{element_id}"><option value="">all</option>{options}</select>'
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def _badge(outcome: Outcome) -> str:
