@@ -111,3 +111,17 @@ def test_junit_xml_carries_category_phase_outcome_and_runbook_line_redacted(
     assert properties["test_build"]["readiness_outcome"] == "passed"
     assert properties["test_checkout"]["readiness_runbook_line"] == "Checkout with ***"
     assert SECRET not in (pytester.path / "junit.xml").read_text()
+
+
+def test_junit_properties_are_added_on_the_controller_under_xdist(
+    ci_run: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    ci_run.run_subprocess("-n", "2", "--junitxml=junit.xml")
+    tree = ET.parse(pytester.path / "junit.xml")
+    outcomes = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}.get(
+            "readiness_outcome"
+        )
+        for case in tree.iter("testcase")
+    }
+    assert outcomes == {"test_build": "passed", "test_deploy": "failed", "test_specs": "failed"}

@@ -120,6 +120,13 @@ def test_each_environment_keeps_its_own_history(
     assert sorted(p.name for p in history.iterdir()) == ["local", "staging"]
 
 
+def test_a_run_where_nothing_ran_leaves_no_history(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    checklist.run("--collect-only")
+    assert not (pytester.path / "reports" / "history" / "local").exists()
+
+
 def test_an_unreadable_history_file_is_skipped(
     checklist: ReadinessProject, pytester: pytest.Pytester
 ) -> None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_readiness.model import Report
+from pytest_readiness.model import Outcome, Report
 from pytest_readiness.report import history
 from pytest_readiness.report.ci import append_step_summary
 from pytest_readiness.report.files import atomic_write, report_path
@@ -33,6 +33,8 @@ def write_reports(
     markdown = render_markdown(report, readiness.redact)
     atomic_write(report_path(folder, report.env, "json"), render_json(report, readiness.redact))
     atomic_write(report_path(folder, report.env, "md"), markdown)
-    history.save_run(runs_folder, history.entry_of(report), keep)
+    if any(item.outcome is not Outcome.NOT_RUN for item in report.items):
+        # A run where nothing ran (--collect-only, Ctrl-C at once) says nothing about change.
+        history.save_run(runs_folder, history.entry_of(report), keep)
     append_step_summary(markdown, os.environ if environ is None else environ)
     return report
