@@ -158,6 +158,8 @@ def test_a_no_go_page_shows_the_verdict_in_red_as_text_and_lists_blockers_first(
     )
     assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(252, 232, 230)"
     assert banner.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(179, 38, 30)"
+    box = banner.bounding_box()
+    assert box is not None and box["y"] + box["height"] < 900, "the verdict is above the fold"
     sections = page.evaluate(
         "() => [...document.querySelectorAll('section[id^=readiness-]')].map(s => s.id)"
     )
@@ -242,6 +244,18 @@ def test_a_script_returned_by_the_target_stays_text_and_never_runs(
     assert page.evaluate("() => window.__pwned === undefined")
     blocker = page.locator("#readiness-blockers li", has_text="Dashboard").inner_text()
     assert "<script>window.__pwned = 'script'" in blocker
+
+
+def test_a_metadata_value_shows_as_text_in_the_environment_table(
+    go: ReadinessProject, open_report: Any
+) -> None:
+    go.run("--metadata", "Build URL", CANARY)
+    opened = open_report()
+    opened.page.wait_for_load_state("load")
+    assert opened.dialogs == []
+    assert opened.page.evaluate("() => window.__pwned === undefined")
+    row = opened.page.locator("#environment tr", has_text="Build URL")
+    assert row.locator("td").nth(1).inner_text() == CANARY
 
 
 def test_the_summary_is_complete_without_javascript(
