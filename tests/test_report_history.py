@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.redact import Redactor
+from pytest_readiness.report.history import since_last_run
+from pytest_readiness.report.page import render_summary
 from tests.conftest import ReadinessProject
 
 # Which items fail is read from a file, so one checklist can change between runs.
@@ -135,3 +140,33 @@ def test_an_unreadable_history_file_is_skipped(
     (folder / "run-0000.json").write_text("{not json")
     run_with(checklist, pytester)
     assert checklist.report()["since_last_run"]["previous"] is None
+
+
+def test_still_failing_says_for_how_many_runs_and_how_long() -> None:
+    broken = Item(
+        id="checks/test_checks.py::test_health",
+        title="Health endpoints: All returning 200",
+        category="infra",
+        phase=3,
+        outcome=Outcome.FAILED,
+        reason="/health answered 503",
+    )
+    now = Report(
+        env="staging",
+        items=(broken,),
+        phases=("gate", "db", "infra"),
+        started_at="2026-11-25T12:00:00.000Z",
+        finished_at="2026-11-25T12:01:00.000Z",
+    )
+    runs = [
+        {"started_at": "2026-11-23T08:00:00.000Z", "items": {broken.id: "passed"}},
+        {"started_at": "2026-11-24T10:00:00.000Z", "items": {broken.id: "failed"}},
+        {"started_at": "2026-11-25T09:00:00.000Z", "items": {broken.id: "error"}},
+    ]
+    diff = since_last_run(now, runs)
+    [still] = diff["still_failing"]
+    assert still["failing_runs"] == 3
+    assert still["failing_since"] == "2026-11-24T10:00:00.000Z"
+    assert still["failing_for_s"] == 26 * 3600
+    page = render_summary(replace(now, extra={"since_last_run": diff}), Redactor())
+    assert "(failing for 3 runs, 1 d 2 h, since 2026-11-24T10:00:00.000Z)" in page

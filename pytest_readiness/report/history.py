@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,9 @@ def since_last_run(
             if _ok(was):
                 newly_failing.append(_line(item))
             else:
-                still_failing.append({**_line(item), **_failing_since(item.id, runs)})
+                since = _failing_since(item.id, runs)
+                since["failing_for_s"] = _seconds_between(since["failing_since"], report.started_at)
+                still_failing.append({**_line(item), **since})
         elif not _ok(was):
             newly_passing.append(_line(item))
     return {
@@ -108,6 +111,15 @@ def _failing_since(item_id: str, runs: Sequence[Mapping[str, Any]]) -> dict[str,
         count += 1
         since = run.get("started_at")
     return {"failing_runs": count, "failing_since": since}
+
+
+def _seconds_between(earlier: Any, later: str) -> float | None:
+    try:
+        start = datetime.fromisoformat(str(earlier).replace("Z", "+00:00"))
+        end = datetime.fromisoformat(later.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round((end - start).total_seconds(), 3)
 
 
 def _trend_point(run: Mapping[str, Any]) -> dict[str, Any]:

@@ -151,8 +151,21 @@ def _diff_line(entry: Mapping[str, Any]) -> str:
     runs = entry.get("failing_runs")
     if runs:
         since = entry.get("failing_since")
-        text += f" <em>(failing for {int(runs)} runs, since {escape(str(since))})</em>"
+        took = _duration(entry.get("failing_for_s"))
+        text += f" <em>(failing for {int(runs)} runs{took}, since {escape(str(since))})</em>"
     return text
+
+
+def _duration(seconds: Any) -> str:
+    """`, 3 d 4 h` / `, 2 h 5 min` / `, 40 s`: how long an item has been failing."""
+    if not isinstance(seconds, int | float) or seconds < 0:
+        return ""
+    minutes, hours, days = int(seconds // 60), int(seconds // 3600), int(seconds // 86400)
+    if days:
+        return f", {days} d {hours - 24 * days} h"
+    if hours:
+        return f", {hours} h {minutes - 60 * hours} min"
+    return f", {minutes} min" if minutes else f", {int(seconds)} s"
 
 
 def _phases(report: Report, pytest_html_limit: int | None) -> str:
