@@ -139,6 +139,7 @@ def test_every_item_of_the_healthy_workspace_passes(good_workspace: Path) -> Non
 
 
 def test_the_test_commands_really_ran_tests(good_workspace: Path) -> None:
+    assert run(good_workspace, "unit_test_command").returncode == 0
     totals = junit.read_totals((good_workspace / "reports/junit/unit.xml").read_text())
     assert totals.tests == 3
     assert not totals.failed
