@@ -22,7 +22,6 @@ from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
 from pytest_readiness.retry import run_with_retries
 from pytest_readiness.session import ReadinessSession
-from pytest_readiness.xdist_phases import plan_phase, register_xdist_phases, write_phase_map
 
 CHECKLIST = pytest.StashKey[Path]()
 NOT_RUN = pytest.StashKey[str]()
@@ -92,7 +91,10 @@ def _start_readiness(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
-    register_xdist_phases(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        from pytest_readiness.xdist_phases import register_xdist_phases
+
+        register_xdist_phases(config)
     config.stash[BUDGETS] = register_budgets(config, session)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(settings.checklist)]
@@ -130,7 +132,10 @@ def pytest_collection_modifyitems(
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         plan_items(readiness, items)
-        write_phase_map(config, items, plan_phase(readiness))
+        if hasattr(config, "workerinput"):
+            from pytest_readiness.xdist_phases import plan_phase, write_phase_map
+
+            write_phase_map(config, items, plan_phase(readiness))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from pytest_readiness.model import Category
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 POST = "post"
 IGNORE = "ignore"
@@ -245,6 +246,8 @@ def parse(
 ) -> Runbook:
     """Every task-list line and required numbered step of a Markdown runbook, in order."""
     mapping = {_heading_key(k): str(v) for k, v in (sections or DEFAULT_SECTIONS).items()}
+    from markdown_it import MarkdownIt  # only runs that have a runbook pay for the parser
+
     tokens = MarkdownIt("commonmark").parse(text)
     lines: list[RunbookLine] = []
     path: list[tuple[int, str]] = []
