@@ -14,7 +14,7 @@ from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
-from pytest_readiness.model import Category
+from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
 from pytest_readiness.report.terminal import write_summary
@@ -48,6 +48,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="after a phase with a blocking failure, record every later item as not-run",
     )
+    group.addoption(
+        "--stage",
+        dest="readiness_stage",
+        choices=STAGES,
+        default="pre",
+        help="pre: the checklist before the deploy (default); post: production verification "
+        "after the deploy, with the ROLLBACK verdict",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -55,8 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for category in Category:
         config.addinivalue_line(
             "markers",
-            f'{category}(title, blocking=True, timeout=None): checklist item of the "{category}" '
-            "category; title is the runbook line",
+            f'{category}(title, blocking=True, timeout=None, stage="pre", severity=None): '
+            f'checklist item of the "{category}" category; title is the runbook line',
         )
     config.stash[CHECKLIST] = readiness_config.checklist_folder(config.rootpath)
     if config.getoption("readiness"):
@@ -80,6 +88,7 @@ def _start_readiness(config: pytest.Config) -> None:
         settings.resolve(env_name),
         report_dir=report_dir,
         fail_fast=config.getoption("readiness_fail_fast"),
+        stage=config.getoption("readiness_stage"),
     )
     try:
         session.runbook = binding.load_source(settings)

@@ -128,8 +128,17 @@ def _banner(report: Report) -> str:
         f'<section id="readiness-verdict" class="readiness-verdict verdict-{tone}" role="status">'
         f'<p class="verdict-label">{escape(str(report.verdict))}</p>'
         f'<p class="verdict-sentence">{escape(report.sentence)}</p>'
-        f'<dl class="verdict-facts">{rows}</dl></section>'
+        f'<dl class="verdict-facts">{rows}</dl>{_rollback_steps(report)}</section>'
     )
+
+
+def _rollback_steps(report: Report) -> str:
+    """ROLLBACK: the runbook's rollback steps, in order, under the banner."""
+    if report.verdict is not Verdict.ROLLBACK:
+        return ""
+    steps = (report.extra.get("rollback") or {}).get("steps") or []
+    items = "".join(f"<li>{escape(str(step))}</li>" for step in steps)
+    return f'<h3>Rollback steps</h3><ol id="readiness-rollback-steps">{items}</ol>'
 
 
 def _item_list(heading: str, section_id: str, items: tuple[Item, ...]) -> str:
