@@ -78,7 +78,7 @@ def test_a_p95_above_the_rollback_threshold_adds_the_runbooks_trigger() -> None:
         {"/health": samples(0.01)}, limit_s=3, rollback_s=10, extra_p95={"Prometheus P95": 12.0}
     )
     assert not result.ok
-    assert result.reason == "P95 of Prometheus P95 is 12.00 s, above 3 s"
+    assert result.reason == "P95 of Prometheus P95 is 12.00 s, above the rollback trigger 10 s"
     trigger = next(e for e in result.evidence if e.kind == "trigger")
     assert trigger.summary == "P95 latency >10s"
     assert trigger.data["measured"] == 12.0

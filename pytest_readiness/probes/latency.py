@@ -182,8 +182,9 @@ def latency_within(
     errors = [s for s in stats if s.errors]
     if value > limit_s:
         count = next((f" over {s.count} samples" for s in stats if s.target == worst), "")
+        above = f"the rollback trigger {rollback_s:g} s" if value > rollback_s else f"{limit_s:g} s"
         return ProbeResult.failed(
-            f"P95 of {worst} is {value:.2f} s{count}, above {limit_s:g} s", evidence
+            f"P95 of {worst} is {value:.2f} s{count}, above {above}", evidence
         )
     if errors:
         first = errors[0]
