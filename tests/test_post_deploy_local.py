@@ -5,8 +5,8 @@ runbook's rollback conditions or the Approvals drawer is broken in a real browse
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
