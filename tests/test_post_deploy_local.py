@@ -141,3 +141,4 @@ def test_a_hit_trigger_is_rollback_naming_it_with_the_runbooks_rollback_steps(
     assert "1. Revert application deployment (restore previous version)" in markdown
     html = (tmp_path / "readiness-local.html").read_text()
     assert 'id="readiness-rollback-steps"' in html
+    assert 'id="readiness-severity-P0"' in html

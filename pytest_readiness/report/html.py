@@ -109,6 +109,8 @@ def render_summary(report: Report, redact: Redactor) -> str:
     parts = [_banner(report)]
     parts.append(_item_list("Blocking items", "readiness-blockers", report.blockers))
     parts.append(_item_list("Warnings", "readiness-warnings", report.warnings))
+    for level, items in report.by_severity.items():  # post stage only
+        parts.append(_item_list(f"Severity {level}", f"readiness-severity-{level}", items))
     parts.append(_checklist(report))
     return redact.text("\n".join(part for part in parts if part))
 
