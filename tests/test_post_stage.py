@@ -218,3 +218,21 @@ def test_a_marker_with_an_unknown_stage_or_severity_is_a_collection_error(
 
 def test_evidence_kind_trigger_is_plain_evidence() -> None:
     assert Evidence("trigger", "Error rate >5%").to_dict()["kind"] == "trigger"
+
+
+def test_collect_only_in_the_post_stage_binds_the_phase_4_bullets(
+    project: ReadinessProject,
+) -> None:
+    post_project(project)
+    result = project.run("--stage=post", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            "[[]Phase 4: Verification (30 min)[]] Dashboard loads <3s -- automated by "
+            "checks/test_checks.py::test_dashboard_load",
+            "[[]Phase 4: Verification (30 min)[]] Approvals drawer opens -- automated by "
+            "checks/test_checks.py::test_drawer",
+            "[[]Phase 4: Verification (30 min)[]] Monitor error rates (target <0.5%) -- "
+            "automated by checks/test_checks.py::test_error_rate",
+        ]
+    )
+    assert "Build: PASSING" not in result.stdout.str()
