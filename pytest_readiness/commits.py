@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 
-class GitError(Exception):
-    """git could not answer (not a repository, unknown commit, git missing)."""
+class GitError(ValueError):
+    """git could not answer (not a repository, unknown commit, git missing); one line."""
 
 
 def git(root: Path, *args: str) -> str:
@@ -22,16 +22,21 @@ def git(root: Path, *args: str) -> str:
             ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git {' '.join(args)} failed: {exc}") from None
+        raise GitError(f"git {' '.join(args)} failed in {root}: {exc}") from None
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise GitError(f"git {' '.join(args)} failed: {message[0]}")
+        raise GitError(f"git {' '.join(args)} failed in {root}: {message[0]}")
     return done.stdout.strip()
 
 
 def head(root: Path) -> str:
     """The full id of the commit checked out in `root`."""
     return git(root, "rev-parse", "HEAD")
+
+
+def tracked_files(root: Path) -> list[str]:
+    """Paths git tracks in `root`, relative to it."""
+    return [name for name in git(root, "ls-files", "-z").split("\0") if name]
 
 
 def same_commit(recorded: str, current: str) -> bool:

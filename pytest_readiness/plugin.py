@@ -17,6 +17,7 @@ from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
 from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
+from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
 from pytest_readiness.session import ReadinessSession
 from pytest_readiness.xdist_phases import plan_phase, register_xdist_phases, write_phase_map
@@ -169,9 +170,12 @@ class ReadinessRunHooks:
         self._config = config
         self._session = session
 
+    @pytest.hookimpl(tryfirst=True)  # before junitxml reads the teardown's user_properties
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         info = getattr(report, "readiness", None) or {}
         self._session.record(report.nodeid, report.when or "call", report.outcome, info)
+        if report.when == "teardown":
+            report.user_properties.extend(junit_properties(self._session, report.nodeid))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -10,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_readiness import binding
+from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
     POST_STAGE,
@@ -330,17 +329,9 @@ def _iso(timestamp: float) -> str:
 
 def _git_head(root: Path) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return commits.head(root)
+    except commits.GitError:
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def parse_marker(

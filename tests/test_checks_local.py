@@ -30,7 +30,7 @@ def toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def local_config(ws: Path, dsn: str, api_url: str) -> str:
+def local_config(ws: Path, dsn: str) -> str:
     """`[tool.readiness.envs.local]` as the lead wires it, with this run's target."""
     lines = [
         "[tool.readiness.envs.local]",
@@ -40,8 +40,6 @@ def local_config(ws: Path, dsn: str, api_url: str) -> str:
         *(f"{k} = {toml_value(v)}" for k, v in settings.TOP_LEVEL.items()),
         "[tool.readiness.envs.local.vars]",
         *(f"{k} = {toml_value(v)}" for k, v in settings.VARS.items()),
-        f"supabase_api_url = {toml_value(api_url)}",
-        'supabase_access_token = "${SUPABASE_ACCESS_TOKEN}"',
         "[tool.readiness.envs.local.thresholds]",
         *(f"{k} = {toml_value(v)}" for k, v in settings.THRESHOLDS.items()),
     ]
@@ -73,7 +71,8 @@ def local_target(
         ws = workspace.build(tmp_path_factory.mktemp("ws") / "app", faults & workspace.FAULTS)
         made.append(database.create(ADMIN_DSN, ws, faults & database.FAULTS))
         servers.append(supabase_api.BackupsServer(faults & supabase_api.FAULTS).start())
-        project.config(local_config(ws, made[-1], servers[-1].url))
+        monkeypatch.setenv("READINESS_LOCAL_SUPABASE_API", servers[-1].url)
+        project.config(local_config(ws, made[-1]))
         return project
 
     yield build

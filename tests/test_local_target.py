@@ -54,7 +54,7 @@ def test_the_healthy_local_target_is_go_with_every_runbook_line_in_order(tmp_pat
 @pytest.mark.parametrize(
     ("fault", "failed", "culprit"),
     [
-        ("lint-warning", ["Lint: 0 errors, 0 warnings"], "unused.py:3 F401"),
+        ("lint-warning", ["Lint: 0 errors, 0 warnings"], "warnings: src/shopfront/unused.py:3"),
         ("unapplied-migration", ["Staging migrations: Applied successfully"], "20250201000000"),
         ("health-503", ["Health endpoints: All returning 200"], "/api/health answered 503"),
         ("seven-tiles", ["Dashboard: All 8 tiles functional"], "7"),

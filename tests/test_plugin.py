@@ -321,7 +321,7 @@ def test_reports_are_written_to_the_configured_folder_and_moved_by_the_option(
     project.config('[tool.readiness]\nreports = "out"\n')
     project.checks(FIVE_PHASES)
     project.run()
-    assert sorted(p.name for p in (pytester.path / "out").iterdir()) == [
+    assert sorted(p.name for p in (pytester.path / "out").iterdir() if p.is_file()) == [
         "readiness-local.html",
         "readiness-local.json",
         "readiness-local.md",

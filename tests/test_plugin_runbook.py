@@ -161,6 +161,9 @@ def test_a_sign_off_from_the_cli_signs_the_line_off(runbook_project, pytester, m
     approval = runbook_project.items()["CEO approval required"]
     assert approval["outcome"] == "signed-off"
     assert approval["signoff"]["valid"]["by"] == "Justin"
+    checklist = runbook_project.text()
+    checklist = checklist[checklist.index('id="readiness-checklist"') :]
+    assert "signed-off</span> by Justin (CEO), 20" in checklist
 
 
 def test_the_html_checklist_reads_like_the_runbook(runbook_project):
@@ -173,4 +176,4 @@ def test_the_html_checklist_reads_like_the_runbook(runbook_project):
     assert html.index("Deployment Steps / Phase 1: Final Validation (30 min)") < html.index(
         "CEO approval required"
     )
-    assert "✓ passed" in html
+    assert '<span aria-hidden="true">✓</span> <span class="outcome outcome-passed">' in html

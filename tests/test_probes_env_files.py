@@ -39,7 +39,7 @@ def test_untracked_env_files_are_not_the_repository_s_problem(tmp_path: Path):
 
 
 def test_a_workspace_that_is_not_a_repository_fails_in_one_line(tmp_path: Path):
-    assert tracked_env_files(tmp_path).reason.startswith(f"git ls-files failed in {tmp_path}")
+    assert tracked_env_files(tmp_path).reason.startswith(f"git ls-files -z failed in {tmp_path}")
 
 
 @pytest.mark.parametrize(

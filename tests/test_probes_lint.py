@@ -93,3 +93,18 @@ def test_output_that_is_not_json_fails_clearly() -> None:
     result = lint.from_lint_json("sh: eslint: command not found")
     assert not result.ok
     assert result.reason.startswith("lint output is not JSON")
+
+
+def test_paths_are_named_relative_to_the_workspace(tmp_path: Path) -> None:
+    output = json.dumps(
+        [
+            {
+                "filename": str(tmp_path / "src" / "app.py"),
+                "code": "F401",
+                "location": {"row": 3, "column": 1},
+                "message": "`os` imported but unused",
+            }
+        ]
+    )
+    result = lint.from_lint_json(output, root=tmp_path)
+    assert result.reason == "1 errors, 0 warnings: src/app.py:3 F401"

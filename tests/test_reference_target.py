@@ -261,4 +261,4 @@ def test_the_backups_stand_in_answers_the_documented_shape(
 def test_the_backups_stand_in_refuses_requests_without_a_token() -> None:
     with supabase_api.BackupsServer() as server, httpx.Client(base_url=server.url) as client:
         result = backups.check_backups(client, "local", 24)
-    assert result.reason.endswith("answered HTTP 401")
+    assert result.reason.endswith("answered 401")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -69,7 +72,7 @@ def test_chromium_shows_the_verdict_first_and_runs_no_injected_script(
     checklist = body.index('id="readiness-checklist"')
     results_table = body.index('id="results-table"')
     assert banner < blockers < warnings < checklist < results_table
-    assert '<p class="verdict-label">NO-GO</p>' in body
+    assert '<span class="verdict-text">NO-GO</span>' in body
     blocker_list = body[blockers:warnings]
     assert "Dashboard: All 8 tiles functional" in blocker_list
     assert "Build: PASSING" not in blocker_list
@@ -93,9 +96,55 @@ def test_every_item_shows_category_phase_outcome_reason_and_evidence(
 ) -> None:
     html = failing_run.text()
     row = html[html.index('id="item-checks-test-checks-py--test-dashboard"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</details></td></tr>")]
     assert "<td>feature</td>" in row
     assert "4. Feature Completeness" in row
     assert "outcome-failed" in row
     assert "dashboard answered &lt;script&gt;" in row
-    assert "GET http://" in row
+    assert "<td>GET</td><td>http://" in row
+
+
+def test_pytest_html_rows_gain_category_phase_runbook_line_and_outcome(
+    failing_run: ReadinessProject,
+) -> None:
+    html = failing_run.text()
+    head = html[html.index('<thead id="results-table-head">') :]
+    head = head[: head.index("</thead>")]
+    headers = [re.sub(r"<[^>]+>", "", th).strip() for th in re.findall(r"<th.*?</th>", head)]
+    assert headers[:6] == [
+        "Result",
+        "Test",
+        "Category",
+        "Phase",
+        "Runbook line",
+        "Outcome",
+    ]
+    rows = {test["testId"]: test["resultsTableRow"] for test in pytest_html_tests(html)}
+    assert rows["checks/test_checks.py::test_dashboard"][2:6] == [
+        '<td class="col-category">feature</td>',
+        '<td class="col-phase">4. Feature Completeness</td>',
+        '<td class="col-runbook">Dashboard: All 8 tiles functional</td>',
+        '<td class="col-readiness-outcome">failed</td>',
+    ]
+
+
+def pytest_html_tests(html: str) -> list[dict[str, Any]]:
+    blob = re.search(r'data-jsonblob="([^"]*)"', html)
+    assert blob is not None
+    data = json.loads(unescape(blob.group(1)))
+    return [test for tests in data["tests"].values() for test in tests]
+
+
+def test_above_the_row_limit_pytest_html_draws_no_rows_and_our_table_has_them_all(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pytest_readiness.report.html.PYTEST_HTML_ROW_LIMIT", 1)
+    project.checks(
+        '@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n'
+        '@pytest.mark.docs("Docs: Complete")\ndef test_docs(): pass\n'
+    )
+    assert project.run().ret == 0
+    html = project.text()
+    assert pytest_html_tests(html) == []
+    assert html.count('<tr id="item-') == 2
+    assert "left out above 1 items" in html

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes.endpoint import EndpointError, get_json
 
 COMPLETED = "COMPLETED"
 
@@ -26,17 +27,10 @@ def check_backups(
     now: datetime | None = None,
 ) -> ProbeResult:
     """Pass when the newest COMPLETED backup is younger than `max_age_hours`."""
-    path = f"/v1/projects/{project_ref}/database/backups"
     try:
-        response = client.get(path)
-    except httpx.HTTPError as exc:
-        return ProbeResult.failed(f"GET {path} failed: {type(exc).__name__}: {exc}")
-    if response.status_code != 200:
-        return ProbeResult.failed(f"GET {path} answered HTTP {response.status_code}")
-    try:
-        payload = response.json()
-    except ValueError:
-        return ProbeResult.failed(f"GET {path} did not answer JSON")
+        payload = get_json(client, f"/v1/projects/{project_ref}/database/backups")
+    except EndpointError as exc:
+        return ProbeResult.failed(str(exc))
     return judge_backups(payload, max_age_hours, now or datetime.now(UTC))
 
 

@@ -7,7 +7,6 @@ placeholders are the words TBD and TODO outside code; headings are matched witho
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import first
 
@@ -73,14 +73,8 @@ def headings(path: Path) -> list[str]:
 def last_changed(path: Path) -> float:
     """Unix time of the last commit touching `path`, else its modification time."""
     try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
+        out = commits.git(path.parent, "log", "-1", "--format=%ct", "--", path.name)
+    except commits.GitError:
         out = ""
     return float(out) if out.isdigit() else path.stat().st_mtime
 

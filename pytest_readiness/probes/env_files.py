@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path, PurePosixPath
 
+from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
 
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 _ASSIGNMENT = re.compile(
     r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*)$"
 )
-
-
-def tracked_files(workspace: Path) -> list[str]:
-    """`git ls-files` in the workspace; raises `ValueError` with one line if git cannot tell."""
-    try:
-        done = subprocess.run(
-            ["git", "ls-files", "-z"],
-            cwd=workspace,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ValueError(f"git ls-files failed in {workspace}: {exc}") from None
-    if done.returncode != 0:
-        first = (done.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[0]
-        raise ValueError(f"git ls-files failed in {workspace}: {first}")
-    return [name for name in done.stdout.decode(errors="replace").split("\0") if name]
 
 
 def is_env_file(path: str) -> bool:
@@ -55,7 +37,7 @@ def assigned_keys(text: str) -> list[str]:
 def tracked_env_files(workspace: Path) -> ProbeResult:
     """Fail naming each tracked `.env`-style file that assigns values (keys shown, not values)."""
     try:
-        candidates = [path for path in tracked_files(workspace) if is_env_file(path)]
+        candidates = [path for path in commits.tracked_files(workspace) if is_env_file(path)]
     except ValueError as exc:
         return ProbeResult.failed(str(exc))
     offenders: list[str] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
@@ -58,8 +59,8 @@ def ruff_findings(results: Any) -> list[Finding]:
     ]
 
 
-def from_lint_json(text: str, tool: str = "auto") -> ProbeResult:
-    """Fail on any error or warning, naming the first files and rules."""
+def from_lint_json(text: str, tool: str = "auto", root: Path | None = None) -> ProbeResult:
+    """Fail on any error or warning, naming the first files and rules (relative to `root`)."""
     try:
         results = decode_json_output(text)
     except ValueError as exc:
@@ -68,7 +69,17 @@ def from_lint_json(text: str, tool: str = "auto") -> ProbeResult:
         return ProbeResult.failed("lint output is not a JSON list of results")
     kind = _detect(results) if tool == "auto" else tool
     findings = eslint_findings(results) if kind == "eslint" else ruff_findings(results)
+    if root is not None:
+        findings = [replace(f, path=_relative(f.path, root)) for f in findings]
     return _judge(findings, kind)
+
+
+def _relative(path: str, root: Path) -> str:
+    """ESLint and ruff report absolute paths; the workspace-relative one is what a reader wants."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
 
 
 def from_eslint_json(text: str) -> ProbeResult:

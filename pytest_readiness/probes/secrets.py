@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.settings import default_settings, transient_settings
 
+from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import first
 
@@ -38,17 +38,14 @@ class Finding:
 
 def tracked_files(workspace: Path) -> list[str]:
     """Paths git tracks in `workspace`, relative to it (raises if it is not a git work tree)."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=workspace, capture_output=True, check=True
-    ).stdout.decode("utf-8", errors="replace")
-    return [name for name in listing.split("\0") if name and name != BASELINE]
+    return [name for name in commits.tracked_files(workspace) if name != BASELINE]
 
 
 def scan_tracked_files(workspace: Path) -> ProbeResult:
     """Pass when no tracked file holds a secret that the baseline does not already list."""
     try:
         key = _scan_key(workspace.resolve())
-    except (OSError, subprocess.CalledProcessError) as exc:
+    except (OSError, commits.GitError) as exc:
         return ProbeResult.failed(f"cannot list git-tracked files in {workspace}: {exc}")
     return _scan(*key)
 
@@ -59,17 +56,12 @@ def clear_cache() -> None:
 
 
 def _scan_key(workspace: Path) -> tuple[Path, str, str]:
-    head = (
-        subprocess.run(
-            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=workspace, capture_output=True
-        )
-        .stdout.decode()
-        .strip()
-    )
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=workspace, capture_output=True, check=True
-    ).stdout
-    return workspace, head, hashlib.sha256(status).hexdigest()
+    try:
+        head = commits.head(workspace)
+    except commits.GitError:
+        head = ""  # a repository with no commit yet
+    status = commits.git(workspace, "status", "--porcelain")
+    return workspace, head, hashlib.sha256(status.encode()).hexdigest()
 
 
 @lru_cache(maxsize=16)

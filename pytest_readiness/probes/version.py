@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from pytest_readiness import commits
 from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes.endpoint import EndpointError, failed, json_body, note, send
 
@@ -16,22 +16,8 @@ _SHORT_SHA = 7
 
 
 def head_commit(workspace: Path) -> str:
-    """`git rev-parse HEAD` in the workspace; raises `ValueError` with one line if not a repo."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=workspace,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ValueError(f"git rev-parse HEAD failed in {workspace}: {exc}") from None
-    if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["no output"])[0]
-        raise ValueError(f"git rev-parse HEAD failed in {workspace}: {first}")
-    return done.stdout.strip()
+    """`git rev-parse HEAD` in the workspace; raises `GitError` (a ValueError), one line."""
+    return commits.head(workspace)
 
 
 def reports_version(client: httpx.Client, path: str, expected: str) -> ProbeResult:

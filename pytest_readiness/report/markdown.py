@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pytest_readiness.model import CATEGORY_TITLES, Item, Report, Verdict
 from pytest_readiness.redact import Redactor
 
@@ -20,6 +23,7 @@ def render_markdown(report: Report, redact: Redactor) -> str:
     lines += _rollback_section(report)
     lines += _items_section("Blocking items", report.blockers)
     lines += _items_section("Warnings (non-blocking)", report.warnings)
+    lines += _changes_section(report.extra.get("since_last_run"))
     lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]
     lines += [f"| {outcome} | {count} |" for outcome, count in report.counts.items() if count]
     lines += ["", "## Phases", "", "| phase | status | items |", "| --- | --- | --- |"]
@@ -50,6 +54,35 @@ def _rollback_section(report: Report) -> list[str]:
     for level, items in report.by_severity.items():
         lines += _items_section(f"Severity {level}", items)
     return lines
+
+
+def _changes_section(diff: Any) -> list[str]:
+    if not isinstance(diff, Mapping) or not diff.get("previous"):
+        return []
+    previous = diff["previous"]
+    lines = [
+        "## Since last run",
+        "",
+        f"Compared with {previous.get('started_at')} ({previous.get('verdict')}).",
+        "",
+    ]
+    rows = [
+        (change, entry)
+        for key, change in (
+            ("newly_failing", "newly failing"),
+            ("newly_passing", "newly passing"),
+            ("still_failing", "still failing"),
+        )
+        for entry in diff.get(key) or ()
+    ]
+    if not rows:
+        return [*lines, "No item changed its outcome.", ""]
+    lines += ["| item | change | outcome |", "| --- | --- | --- |"]
+    for change, entry in rows:
+        runs = entry.get("failing_runs")
+        label = f"{change} ({runs} runs)" if runs else change
+        lines.append(f"| {_cell(str(entry.get('title')))} | {label} | {entry.get('outcome')} |")
+    return [*lines, ""]
 
 
 def _cell(text: str) -> str:

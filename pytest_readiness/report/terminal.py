@@ -1,31 +1,55 @@
-"""The verdict at the end of the terminal output, in pytest's style."""
+"""The verdict at the end of the terminal output, in pytest's style (`-q`, `-qq`, `--color`)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from pytest_readiness.model import Verdict
+from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
 from pytest_readiness.session import ReadinessSession
 
 
-def write_summary(terminal: Any, readiness: ReadinessSession) -> None:
+def write_summary(
+    terminal: Any, readiness: ReadinessSession, environ: Mapping[str, str] | None = None
+) -> None:
+    """Verdict line always; blockers and paths unless `-qq`; warnings and changes unless `-q`."""
     report = readiness.report
     if report is None:
         return
     redact = readiness.redact
+    verbosity = terminal.config.get_verbosity()
     good = report.verdict is Verdict.GO
     terminal.write_sep(
         "=", f"readiness: {report.verdict} ({report.env})", green=good, red=not good, bold=True
     )
+    if in_github_actions(os.environ if environ is None else environ):
+        for line in error_annotations(report, redact):
+            terminal.write_line(line)
+    if verbosity < -1:
+        return
     terminal.write_line(redact.text(report.sentence))
     for item in report.blockers:
-        terminal.write_line(redact.text(f"  BLOCKER {item.title}: {item.outcome} - {item.reason}"))
-    if terminal.config.get_verbosity() >= 0:
+        terminal.write("  BLOCKER ", red=True, bold=True)
+        terminal.write_line(redact.text(f"{item.title}: {item.outcome} - {item.reason}"))
+    if verbosity >= 0:
         for item in report.warnings:
-            terminal.write_line(
-                redact.text(f"  warning {item.title}: {item.outcome} - {item.reason}")
-            )
+            terminal.write("  warning ", yellow=True)
+            terminal.write_line(redact.text(f"{item.title}: {item.outcome} - {item.reason}"))
+        _write_changes(terminal, report.extra.get("since_last_run"))
     folder = readiness.report_dir
     paths = ", ".join(str(report_path(folder, report.env, s)) for s in ("html", "json", "md"))
     terminal.write_line(f"reports: {paths}")
+
+
+def _write_changes(terminal: Any, diff: Any) -> None:
+    if not isinstance(diff, Mapping) or not diff.get("previous"):
+        return
+    counts = {key: len(diff.get(key) or ()) for key in ("newly_failing", "newly_passing")}
+    still = len(diff.get("still_failing") or ())
+    terminal.write_line(
+        f"since last run: {counts['newly_failing']} newly failing, "
+        f"{counts['newly_passing']} newly passing, {still} still failing"
+    )

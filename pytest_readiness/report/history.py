@@ -1,0 +1,143 @@
+"""Run history per environment (`<reports>/history/<env>/`) and the "since last run" diff.
+
+Each run leaves one small JSON file (verdict, counts, each item's outcome); the newest
+`history_keep` files are kept. The diff and the pass-count trend are plain data put into
+`Report.extra["since_last_run"]`, so every output renders the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.report.files import atomic_write
+
+DEFAULT_KEEP = 30
+HISTORY_SCHEMA = 1
+
+
+def history_dir(report_dir: Path, env: str) -> Path:
+    return report_dir / "history" / env
+
+
+def entry_of(report: Report) -> dict[str, Any]:
+    """What one run leaves in the history: enough for the diff and the trend, nothing more."""
+    return {
+        "schema": HISTORY_SCHEMA,
+        "started_at": report.started_at,
+        "verdict": str(report.verdict),
+        "complete": report.complete,
+        "commit": report.commit,
+        "counts": report.counts,
+        "items": {item.id: str(item.outcome) for item in report.items},
+    }
+
+
+def load_runs(folder: Path) -> list[dict[str, Any]]:
+    """Earlier runs, oldest first; unreadable files are skipped, not fatal."""
+    runs = []
+    for path in sorted(folder.glob("run-*.json")):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(raw, dict) and isinstance(raw.get("items"), dict):
+            runs.append(raw)
+    return runs
+
+
+def save_run(folder: Path, entry: Mapping[str, Any], keep: int) -> Path:
+    """Add this run and delete all but the newest `keep` runs."""
+    stamp = "".join(c for c in str(entry["started_at"]) if c.isalnum())
+    path = folder / f"run-{stamp}.json"
+    suffix = 1
+    while path.exists():
+        path = folder / f"run-{stamp}-{suffix}.json"
+        suffix += 1
+    atomic_write(path, json.dumps(entry, ensure_ascii=False) + "\n")
+    kept = sorted(folder.glob("run-*.json"))
+    for old in kept[: max(len(kept) - max(keep, 1), 0)]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def since_last_run(
+    report: Report, runs: Sequence[Mapping[str, Any]], keep: int = DEFAULT_KEEP
+) -> dict[str, Any]:
+    """Newly failing, newly passing and still failing items against the previous run.
+
+    The trend covers the runs kept after this one is saved: the newest `keep`, this included.
+    """
+    points = [_trend_point(run) for run in runs] + [_trend_point(entry_of(report))]
+    trend = points[-max(keep, 1) :]
+    if not runs:
+        return {"previous": None, "trend": trend}
+    previous = runs[-1]
+    before: Mapping[str, str] = previous["items"]
+    newly_failing, newly_passing, still_failing = [], [], []
+    for item in report.items:
+        was = before.get(item.id)
+        if was is None:
+            continue
+        if item.is_blocker or item.is_warning:
+            if _ok(was):
+                newly_failing.append(_line(item))
+            else:
+                since = _failing_since(item.id, runs)
+                since["failing_for_s"] = _seconds_between(since["failing_since"], report.started_at)
+                still_failing.append({**_line(item), **since})
+        elif not _ok(was):
+            newly_passing.append(_line(item))
+    return {
+        "previous": {"started_at": previous.get("started_at"), "verdict": previous.get("verdict")},
+        "newly_failing": newly_failing,
+        "newly_passing": newly_passing,
+        "still_failing": still_failing,
+        "trend": trend,
+    }
+
+
+def _failing_since(item_id: str, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """How many runs in a row (this one included) the item has not been ok, and since when."""
+    count, since = 1, None
+    for run in reversed(runs):
+        outcome = run["items"].get(item_id)
+        if outcome is None or _ok(outcome):
+            break
+        count += 1
+        since = run.get("started_at")
+    return {"failing_runs": count, "failing_since": since}
+
+
+def _seconds_between(earlier: Any, later: str) -> float | None:
+    try:
+        start = datetime.fromisoformat(str(earlier).replace("Z", "+00:00"))
+        end = datetime.fromisoformat(later.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+def _trend_point(run: Mapping[str, Any]) -> dict[str, Any]:
+    counts = run.get("counts") or {}
+    return {
+        "started_at": run.get("started_at"),
+        "verdict": run.get("verdict"),
+        "passed": int(counts.get("passed", 0)),
+        "total": sum(int(v) for v in counts.values()),
+    }
+
+
+def _line(item: Item) -> dict[str, Any]:
+    return {"id": item.id, "title": item.title, "outcome": str(item.outcome), "reason": item.reason}
+
+
+def _ok(outcome: str) -> bool:
+    try:
+        return Outcome(outcome).is_ok
+    except ValueError:
+        return False

@@ -1,0 +1,316 @@
+"""The static part of the HTML report: what the approver reads in ten seconds, then the items.
+
+Order: verdict banner; blocking items (reason, link to evidence); warnings; sign-offs and
+waivers; since last run (diff and pass-count trend); phases as `<details>` with counts and
+every item with its evidence. All text is escaped; the whole fragment is redacted once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from pytest_readiness.binding import checklist_sections
+from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, PhaseSummary, Report, Verdict
+from pytest_readiness.redact import Redactor
+from pytest_readiness.report.evidence_html import render_evidence
+from pytest_readiness.report.trend import render_trend
+
+SCRIPT = Path(__file__).with_name("readiness.js")
+# A failed phase starts open, unless laying out its rows would hold up the page (a blocker's
+# evidence link still opens it: Chromium expands a <details> that holds the link's target).
+OPEN_PHASE_LIMIT = 200
+_TONES = {Verdict.GO: "go", Verdict.NO_GO: "no-go", Verdict.ROLLBACK: "rollback"}
+_SYMBOLS = {Verdict.GO: "\u2714", Verdict.NO_GO: "\u2716", Verdict.ROLLBACK: "\u21a9"}
+_APPROVALS = (("signoff", "Sign-off"), ("waiver", "Waiver"))
+
+
+def render_summary(
+    report: Report, redact: Redactor, *, pytest_html_limit: int | None = None
+) -> str:
+    """The verdict, blockers, warnings, approvals, history and phases, as static HTML."""
+    parts = [
+        _banner(report),
+        _item_list("Blocking items", "readiness-blockers", report.blockers),
+        _item_list("Warnings (non-blocking)", "readiness-warnings", report.warnings),
+        *(  # post stage: failing items by severity
+            _item_list(f"Severity {level}", f"readiness-severity-{level}", items)
+            for level, items in report.by_severity.items()
+        ),
+        _approvals(report.items),
+        _runbook_checklist(report.items),
+        _since_last_run(report.extra.get("since_last_run")),
+        _phases(report, pytest_html_limit),
+        f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>",
+    ]
+    return redact.text("\n".join(part for part in parts if part))
+
+
+def anchor(item: Item) -> str:
+    return "item-" + "".join(c if c.isalnum() else "-" for c in item.id)
+
+
+def phase_title(report: Report, order: int) -> str:
+    if not 0 < order <= len(report.phases):
+        return f"{order}. ?"
+    name = report.phases[order - 1]
+    return f"{order}. {CATEGORY_TITLES.get(name, name)}"
+
+
+def _banner(report: Report) -> str:
+    verdict = report.verdict
+    facts = [
+        ("Environment", report.env),
+        ("Stage", report.stage),
+        ("Commit", report.commit or "unknown"),
+        ("Started", report.started_at),
+        ("Duration", f"{report.duration_s:.1f} s"),
+        ("Complete", "yes" if report.complete else "no (interrupted)"),
+    ]
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    return (
+        f'<section id="readiness-verdict" class="readiness-verdict verdict-{_TONES[verdict]}" '
+        'aria-label="Verdict">'
+        '<p class="verdict-label" elementtiming="readiness-verdict">'
+        f'<span aria-hidden="true">{_SYMBOLS[verdict]}</span> '
+        f'<span class="verdict-text">{escape(str(verdict))}</span></p>'
+        f'<p class="verdict-sentence">{escape(report.sentence)}</p>'
+        f'<dl class="verdict-facts">{rows}</dl>{_rollback_steps(report)}</section>'
+    )
+
+
+def _rollback_steps(report: Report) -> str:
+    """ROLLBACK: the runbook's rollback steps, in order, under the banner."""
+    if report.verdict is not Verdict.ROLLBACK:
+        return ""
+    steps = (report.extra.get("rollback") or {}).get("steps") or []
+    items = "".join(f"<li>{escape(str(step))}</li>" for step in steps)
+    return f'<h3>Rollback steps</h3><ol id="readiness-rollback-steps">{items}</ol>'
+
+
+def _item_list(heading: str, section_id: str, items: Sequence[Item]) -> str:
+    if not items:
+        return ""
+    entries = "".join(
+        f"<li><strong>{escape(item.title)}</strong> {_badge(item.outcome)} "
+        f"&mdash; {escape(item.reason or 'no reason recorded')} "
+        f'<a class="evidence-link" href="#{anchor(item)}">evidence</a></li>'
+        for item in items
+    )
+    return (
+        f'<section id="{section_id}" class="readiness-list">'
+        f"<h2>{escape(heading)} ({len(items)})</h2><ol>{entries}</ol></section>"
+    )
+
+
+def _approvals(items: Sequence[Item]) -> str:
+    rows = [
+        f"<tr><td>{escape(item.title)}</td><td>{label}</td><td>{_approval_text(item.extra[key])}"
+        "</td></tr>"
+        for item in items
+        for key, label in _APPROVALS
+        if item.extra.get(key)
+    ]
+    if not rows:
+        return ""
+    return (
+        '<section id="readiness-approvals"><h2>Sign-offs and waivers</h2>'
+        '<table class="readiness-table"><thead><tr><th scope="col">Item</th>'
+        '<th scope="col">Kind</th><th scope="col">Details</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _runbook_checklist(items: Sequence[Item]) -> str:
+    """The runbook's checklist as its reader knows it: its headings and lines, in its order."""
+    if not any(item.extra.get("runbook_line") for item in items):
+        return ""
+    parts = []
+    for path, group in checklist_sections(items):
+        heading = " / ".join(path[1:] or path) or "Not in the runbook"
+        lines = "".join(_runbook_line(item) for item in group)
+        parts.append(f'<h3>{escape(heading)}</h3><ul class="runbook-lines">{lines}</ul>')
+    return (
+        '<section id="readiness-checklist"><details open><summary><h2>Runbook checklist</h2>'
+        f"</summary>{''.join(parts)}</details></section>"
+    )
+
+
+def _runbook_line(item: Item) -> str:
+    line = item.extra.get("runbook_line")
+    text = str(line["text"]) if isinstance(line, Mapping) else item.title
+    mark = "\u2713" if item.outcome.is_ok else "\u2717" if item.is_blocker else "\u2022"
+    signoff = item.extra.get("signoff")
+    valid = signoff.get("valid") if isinstance(signoff, Mapping) else None
+    who = (
+        f" by {escape(str(valid.get('by')))} ({escape(str(valid.get('role')))}), "
+        f"{escape(str(valid.get('when')))}"
+        if isinstance(valid, Mapping)
+        else ""
+    )
+    waiting = " awaiting sign-off" if item.outcome is Outcome.MANUAL else ""
+    return (
+        f'<li><span aria-hidden="true">{mark}</span> {_badge(item.outcome)}{who}{waiting} '
+        f'<a href="#{anchor(item)}">{escape(text)}</a></li>'
+    )
+
+
+def _approval_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in value.items())
+    return escape(str(value))
+
+
+def _since_last_run(diff: Any) -> str:
+    if not isinstance(diff, Mapping):
+        return ""
+    trend = render_trend(diff.get("trend") or [])
+    previous = diff.get("previous")
+    if not previous:
+        body = "<p>This is the first recorded run for this environment.</p>"
+        return f'<section id="readiness-history"><h2>Since last run</h2>{body}{trend}</section>'
+    intro = (
+        f"<p>Compared with the run of {escape(str(previous.get('started_at')))} "
+        f"({escape(str(previous.get('verdict')))}).</p>"
+    )
+    lists = [
+        _diff_list("Newly failing", "newly-failing", diff.get("newly_failing") or []),
+        _diff_list("Newly passing", "newly-passing", diff.get("newly_passing") or []),
+        _diff_list("Still failing", "still-failing", diff.get("still_failing") or []),
+    ]
+    changes = "".join(lists) or "<p>No item changed its outcome.</p>"
+    return (
+        f'<section id="readiness-history"><h2>Since last run</h2>{intro}{changes}{trend}</section>'
+    )
+
+
+def _diff_list(heading: str, css: str, entries: Sequence[Mapping[str, Any]]) -> str:
+    if not entries:
+        return ""
+    lines = "".join(f"<li>{_diff_line(entry)}</li>" for entry in entries)
+    return f'<h3>{heading} ({len(entries)})</h3><ul class="diff-{css}">{lines}</ul>'
+
+
+def _diff_line(entry: Mapping[str, Any]) -> str:
+    text = f"<strong>{escape(str(entry.get('title')))}</strong> {escape(str(entry.get('outcome')))}"
+    if entry.get("reason"):
+        text += f" &mdash; {escape(str(entry['reason']))}"
+    runs = entry.get("failing_runs")
+    if runs:
+        since = entry.get("failing_since")
+        took = _duration(entry.get("failing_for_s"))
+        text += f" <em>(failing for {int(runs)} runs{took}, since {escape(str(since))})</em>"
+    return text
+
+
+def _duration(seconds: Any) -> str:
+    """`, 3 d 4 h` / `, 2 h 5 min` / `, 40 s`: how long an item has been failing."""
+    if not isinstance(seconds, int | float) or seconds < 0:
+        return ""
+    minutes, hours, days = int(seconds // 60), int(seconds // 3600), int(seconds // 86400)
+    if days:
+        return f", {days} d {hours - 24 * days} h"
+    if hours:
+        return f", {hours} h {minutes - 60 * hours} min"
+    return f", {minutes} min" if minutes else f", {int(seconds)} s"
+
+
+def _phases(report: Report, pytest_html_limit: int | None) -> str:
+    by_phase: dict[int, list[Item]] = {}
+    for item in report.items:
+        by_phase.setdefault(item.phase, []).append(item)
+    sections = "".join(
+        _phase(report, summary, by_phase.get(summary.order, []))
+        for summary in report.phase_summaries
+        if summary.items
+    )
+    note = (
+        f'<p class="readiness-note">This run has {len(report.items)} items: pytest-html\'s '
+        f"script-rendered table is left out above {pytest_html_limit} items so the page "
+        "stays fast; every item is in the table above.</p>"
+        if pytest_html_limit is not None
+        else ""
+    )
+    return (
+        '<section id="readiness-checklist"><h2>Phases and items</h2>'
+        f'{_filters(report)}<div id="readiness-items">{sections}</div>{note}</section>'
+        + (_hide_pytest_html_table() if pytest_html_limit is not None else "")
+    )
+
+
+def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.counts.items()) if n)
+    opened = " open" if summary.status == "failed" and summary.items <= OPEN_PHASE_LIMIT else ""
+    status = escape(summary.status)
+    rows = "".join(_row(report, item) for item in items)
+    return (
+        f'<details class="phase phase-{status}" id="phase-{summary.order}"{opened}>'
+        f'<summary><span class="phase-title">{escape(phase_title(report, summary.order))}</span> '
+        f'<span class="phase-status status-{status}">{status}</span> '
+        f'<span class="phase-counts">{_items(summary.items)}: {escape(counts)}</span></summary>'
+        '<table class="readiness-items"><thead><tr><th scope="col">Runbook line</th>'
+        '<th scope="col">Category</th><th scope="col">Phase</th><th scope="col">Outcome</th>'
+        '<th scope="col">Reason</th><th scope="col">Duration</th><th scope="col">Evidence</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></details>"
+    )
+
+
+def _row(report: Report, item: Item) -> str:
+    blocking = "" if item.blocking else ' <span class="non-blocking">(non-blocking)</span>'
+    evidence = _evidence_cell(item)
+    return (
+        f'<tr id="{anchor(item)}" class="outcome-row-{escape(item.outcome)}" '
+        f'data-outcome="{escape(item.outcome)}" data-category="{escape(item.category)}">'
+        f"<td>{escape(item.title)}{blocking}<br><code>{escape(item.id)}</code></td>"
+        f"<td>{escape(item.category)}</td><td>{escape(phase_title(report, item.phase))}</td>"
+        f"<td>{_badge(item.outcome)}</td><td>{escape(item.reason)}</td>"
+        f"<td>{item.duration_s:.2f} s</td><td>{evidence}</td></tr>"
+    )
+
+
+def _evidence_cell(item: Item) -> str:
+    if not item.evidence:
+        return ""
+    opened = "" if item.outcome.is_ok else " open"
+    count = len(item.evidence)
+    return (
+        f"<details{opened}><summary>{count} evidence entr{'y' if count == 1 else 'ies'}"
+        f"</summary>{render_evidence(item.evidence)}</details>"
+    )
+
+
+def _filters(report: Report) -> str:
+    outcomes = [str(o) for o in Outcome if report.counts.get(str(o))]
+    categories = list(dict.fromkeys(item.category for item in report.items))
+    return (
+        '<form id="readiness-filters" class="readiness-filters" hidden role="search" '
+        'aria-label="Filter items">'
+        f"<label>Outcome {_select('readiness-filter-outcome', outcomes)}</label> "
+        f"<label>Category {_select('readiness-filter-category', categories)}</label> "
+        '<label>Runbook line contains <input id="readiness-filter-text" type="search"></label> '
+        '<output id="readiness-filter-status" aria-live="polite"></output></form>'
+    )
+
+
+def _select(element_id: str, values: Sequence[str]) -> str:
+    options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
+    return f'<select id="{element_id}"><option value="">all</option>{options}</select>'
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
+def _badge(outcome: Outcome) -> str:
+    value = escape(str(outcome))
+    return f'<span class="outcome outcome-{value}">{value}</span>'
+
+
+def _hide_pytest_html_table() -> str:
+    # pytest-html's counters only count rows it drew; with no rows they would read "0 Passed".
+    return (
+        "<style>.summary__data > .run-count, .summary__data > .filter, "
+        ".summary__data .controls, #results-table { display: none; }</style>"
+    )

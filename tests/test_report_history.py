@@ -1,0 +1,172 @@
+"""Run history in `reports/history/<env>/` and the "since last run" diff, across real runs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.redact import Redactor
+from pytest_readiness.report.history import since_last_run
+from pytest_readiness.report.page import render_summary
+from tests.conftest import ReadinessProject
+
+# Which items fail is read from a file, so one checklist can change between runs.
+CHECKS = """
+import json
+from pathlib import Path
+
+def broken(name):
+    return name in Path(__file__).with_name("broken.txt").read_text().split()
+
+@pytest.mark.gate("Build: PASSING")
+def test_build(): assert not broken("build"), "build broke"
+
+@pytest.mark.db("Migrations: All applied")
+def test_migrations(): assert not broken("migrations"), "0042_orders pending"
+
+@pytest.mark.infra("Health endpoints: All returning 200")
+def test_health(): assert not broken("health"), "/health answered 503"
+"""
+
+
+@pytest.fixture
+def checklist(project: ReadinessProject, pytester: pytest.Pytester) -> ReadinessProject:
+    project.checks(CHECKS)
+    return project
+
+
+def run_with(project: ReadinessProject, pytester: pytest.Pytester, *broken: str) -> None:
+    (pytester.path / "checks" / "broken.txt").write_text(" ".join(broken))
+    project.run()
+
+
+def titles(entries: list[dict[str, object]]) -> list[object]:
+    return [entry["title"] for entry in entries]
+
+
+def test_the_first_run_says_it_is_the_first_and_leaves_one_history_file(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    run_with(checklist, pytester, "health")
+    diff = checklist.report()["since_last_run"]
+    assert diff["previous"] is None
+    assert len(list((pytester.path / "reports" / "history" / "local").glob("run-*.json"))) == 1
+    assert "first recorded run for this environment" in checklist.text()
+
+
+def test_the_diff_names_newly_failing_newly_passing_and_still_failing_items(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    run_with(checklist, pytester, "health")
+    run_with(checklist, pytester, "health", "migrations")
+    run_with(checklist, pytester, "health", "build")
+    diff = checklist.report()["since_last_run"]
+    assert diff["previous"]["verdict"] == "NO-GO"
+    assert titles(diff["newly_failing"]) == ["Build: PASSING"]
+    assert diff["newly_failing"][0]["reason"] == "build broke"
+    assert titles(diff["newly_passing"]) == ["Migrations: All applied"]
+    [still] = diff["still_failing"]
+    assert still["title"] == "Health endpoints: All returning 200"
+    assert still["failing_runs"] == 3
+    first_run = sorted((pytester.path / "reports" / "history" / "local").glob("run-*.json"))[0]
+    assert still["failing_since"] == json.loads(first_run.read_text())["started_at"]
+    assert [p["passed"] for p in diff["trend"]] == [2, 1, 1]
+    markdown = checklist.text(suffix="md")
+    assert "## Since last run" in markdown
+    assert "| Build: PASSING | newly failing | failed |" in markdown
+    assert "| Health endpoints: All returning 200 | still failing (3 runs) | failed |" in markdown
+
+
+def test_the_html_shows_the_diff_and_an_inline_svg_trend_and_the_terminal_counts_it(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    run_with(checklist, pytester)
+    (pytester.path / "checks" / "broken.txt").write_text("migrations")
+    result = checklist.run()
+    html = checklist.text()
+    section = html[html.index('id="readiness-history"') : html.index('id="readiness-checklist"')]
+    assert "Newly failing (1)" in section
+    assert "<strong>Migrations: All applied</strong> failed &mdash; 0042_orders pending" in section
+    assert '<svg role="img" aria-label="Passed items over the last 2 runs: 3 then 2 of 3 now"' in (
+        section
+    )
+    assert section.count("<circle") == 2
+    result.stdout.fnmatch_lines(
+        ["since last run: 1 newly failing, 0 newly passing, 0 still failing"]
+    )
+
+
+def test_only_the_newest_history_keep_runs_are_kept(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    checklist.config("[tool.readiness]\nhistory_keep = 2\n")
+    for broken in ("build", "migrations", "health"):
+        run_with(checklist, pytester, broken)
+    kept = sorted((pytester.path / "reports" / "history" / "local").glob("run-*.json"))
+    assert len(kept) == 2
+    diff = checklist.report()["since_last_run"]
+    assert [p["passed"] for p in diff["trend"]] == [2, 2]
+    assert titles(diff["newly_passing"]) == ["Migrations: All applied"]
+
+
+def test_each_environment_keeps_its_own_history(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    checklist.config("[tool.readiness.envs.staging]\n")
+    run_with(checklist, pytester)
+    (pytester.path / "checks" / "broken.txt").write_text("build")
+    checklist.run("--env=staging")
+    assert checklist.report("staging")["since_last_run"]["previous"] is None
+    history: Path = pytester.path / "reports" / "history"
+    assert sorted(p.name for p in history.iterdir()) == ["local", "staging"]
+
+
+def test_a_run_where_nothing_ran_leaves_no_history(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    checklist.run("--collect-only")
+    assert not (pytester.path / "reports" / "history" / "local").exists()
+
+
+def test_an_unreadable_history_file_is_skipped(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    folder = pytester.path / "reports" / "history" / "local"
+    folder.mkdir(parents=True)
+    (folder / "run-0000.json").write_text("{not json")
+    run_with(checklist, pytester)
+    assert checklist.report()["since_last_run"]["previous"] is None
+
+
+def test_still_failing_says_for_how_many_runs_and_how_long() -> None:
+    broken = Item(
+        id="checks/test_checks.py::test_health",
+        title="Health endpoints: All returning 200",
+        category="infra",
+        phase=3,
+        outcome=Outcome.FAILED,
+        reason="/health answered 503",
+    )
+    now = Report(
+        env="staging",
+        items=(broken,),
+        phases=("gate", "db", "infra"),
+        started_at="2026-11-25T12:00:00.000Z",
+        finished_at="2026-11-25T12:01:00.000Z",
+    )
+    runs = [
+        {"started_at": "2026-11-23T08:00:00.000Z", "items": {broken.id: "passed"}},
+        {"started_at": "2026-11-24T10:00:00.000Z", "items": {broken.id: "failed"}},
+        {"started_at": "2026-11-25T09:00:00.000Z", "items": {broken.id: "error"}},
+    ]
+    diff = since_last_run(now, runs)
+    [still] = diff["still_failing"]
+    assert still["failing_runs"] == 3
+    assert still["failing_since"] == "2026-11-24T10:00:00.000Z"
+    assert still["failing_for_s"] == 26 * 3600
+    page = render_summary(replace(now, extra={"since_last_run": diff}), Redactor())
+    assert "(failing for 3 runs, 1 d 2 h, since 2026-11-24T10:00:00.000Z)" in page
