@@ -100,3 +100,12 @@ def test_an_endpoint_nobody_listens_on_is_a_failed_sample(closed_port: int) -> N
     )
     assert [s.ok for s in measured["/"]] == [False, False]
     assert measured["/"][0].error.startswith("GET /: ")
+
+
+def test_the_histogram_svg_is_rebuilt_from_numbers_alone() -> None:
+    chart = latency.histogram({"/x": samples(0.1, 0.25, 0.25, 0.4)}, bins=3)
+    data = chart.data
+    assert data["counts"] == [1, 2, 1]
+    rebuilt = latency.histogram_svg(data["counts"], data["edges"][0], data["edges"][-1])
+    assert rebuilt == data["svg"]
+    assert rebuilt.count("<rect ") == 3

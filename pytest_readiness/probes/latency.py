@@ -244,12 +244,16 @@ def histogram(measured: Mapping[str, Sequence[Sample]], bins: int = 12) -> Evide
             "unit": "s",
             "edges": [round(e, 4) for e in edges],
             "counts": counts,
-            "svg": _svg(counts, low, high),
+            "svg": histogram_svg(counts, low, high),
         },
     )
 
 
-def _svg(counts: Sequence[int], low: float, high: float) -> str:
+def histogram_svg(counts: Sequence[int], low: float, high: float) -> str:
+    """A small bar chart of bin counts; only numbers go in, so a renderer may rebuild it
+    from `data["counts"]` and `data["edges"]` instead of trusting a stored SVG string."""
+    counts = [int(c) for c in counts] or [0]
+    low, high = float(low), float(high)
     chart_w, chart_h, bar_w = 240, 80, 240 / len(counts)
     tallest = max(counts) or 1
     bars = "".join(
