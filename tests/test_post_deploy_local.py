@@ -79,7 +79,7 @@ def test_the_healthy_local_target_is_go_after_the_deploy_with_only_post_items(
     assert chart["data"]["svg"].startswith("<svg ")
     assert "<svg" not in chart["detail"]
     html = (tmp_path / "readiness-local.html").read_text()
-    assert "post" in html
+    assert "<dt>Stage</dt><dd>post</dd>" in html
 
 
 def test_a_slow_dashboard_is_no_go_to_watch_not_rollback(tmp_path: Path) -> None:
