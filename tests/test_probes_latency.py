@@ -43,7 +43,9 @@ def test_one_sample_of_a_page_and_its_api_is_the_time_of_both_requests() -> None
         measured = latency.measure(
             url, {"dashboard": ["/", "/api/dashboard"]}, samples=4, concurrency=4, timeout=10
         )
-    assert all(0.2 <= s.seconds < 0.3 for s in measured["dashboard"])
+    # Both requests are inside one sample: each waits 0.1 s, so a sample is at least 0.2 s.
+    assert len(measured["dashboard"]) == 4
+    assert all(s.seconds >= 0.2 and s.ok for s in measured["dashboard"])
 
 
 def test_latency_within_the_limit_passes_with_a_table_and_an_svg_histogram() -> None:
