@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-GLUE_DIR = ROOT / "tests" / "xdist_phases"
 CATEGORIES = ("gate", "db", "infra", "feature")
 PER_PHASE, WAIT_S = 16, 0.5
 QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-q"]
@@ -108,9 +107,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="b2-") as tmp:
         project = Path(tmp)
         make_project(project, server.server_port)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(GLUE_DIR)]))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
         command = [sys.executable, "-m", "pytest", "--readiness", *QUIET]
-        command += ["-n", str(workers), "-p", "readiness_xdist_glue"]
+        command += ["-n", str(workers)]
         began = time.perf_counter()
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - began

@@ -14,6 +14,7 @@ from pytest_readiness.model import (
     Report,
     Verdict,
 )
+from pytest_readiness.retry import Retry
 
 __all__ = [
     "Category",
@@ -27,5 +28,6 @@ __all__ = [
     "Outcome",
     "ProbeResult",
     "Report",
+    "Retry",
     "Verdict",
 ]

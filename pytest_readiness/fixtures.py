@@ -11,7 +11,7 @@ import pytest
 from pytest_readiness.config import Environment
 from pytest_readiness.evidence import EvidenceLog
 from pytest_readiness.model import CheckFailed
-from pytest_readiness.probes.command import CommandResult, run_command
+from pytest_readiness.probes.command import CommandResult, ProcessGroups, run_command
 from pytest_readiness.session import ReadinessSession
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
+PROCESS_GROUPS = pytest.StashKey[ProcessGroups]()
 
 RunCommand = Callable[..., CommandResult]
 ClientFactory = Callable[..., "httpx.Client"]
@@ -44,6 +45,14 @@ def evidence_log(item: pytest.Item) -> EvidenceLog:
     return log
 
 
+def process_groups(item: pytest.Item) -> ProcessGroups:
+    """The still-running command process groups of `item`, created on first use."""
+    groups = item.stash.get(PROCESS_GROUPS, None)
+    if groups is None:
+        groups = item.stash[PROCESS_GROUPS] = ProcessGroups()
+    return groups
+
+
 @pytest.fixture
 def readiness_env(request: pytest.FixtureRequest) -> Environment:
     """The resolved target environment (name, base_url, database_url, workspace, vars...)."""
@@ -57,8 +66,15 @@ def evidence(request: pytest.FixtureRequest) -> EvidenceLog:
 
 
 @pytest.fixture
-def run(readiness_env: Environment, evidence: EvidenceLog) -> RunCommand:
-    """Run a command in the workspace; kill its whole process group on timeout."""
+def run(
+    request: pytest.FixtureRequest, readiness_env: Environment, evidence: EvidenceLog
+) -> Iterator[RunCommand]:
+    """Run a command in the workspace; kill its whole process group on timeout.
+
+    Every group still running when the item stops (its time budget ran out, or a thread of
+    the check still waits on a command) is killed at teardown at the latest.
+    """
+    groups = process_groups(request.node)
 
     def run_in_workspace(
         command: str | Sequence[str],
@@ -68,13 +84,21 @@ def run(readiness_env: Environment, evidence: EvidenceLog) -> RunCommand:
         cwd: Path | None = None,
     ) -> CommandResult:
         limit = readiness_env.timeout if timeout is None else timeout
-        result = run_command(command, cwd=cwd or readiness_env.workspace, timeout=limit, env=env)
+        try:
+            result = run_command(
+                command, cwd=cwd or readiness_env.workspace, timeout=limit, env=env, groups=groups
+            )
+        except BaseException:
+            text = command if isinstance(command, str) else " ".join(command)
+            evidence.add("command", f"`{text}` was still running when the item was stopped")
+            raise
         evidence.append(result.to_evidence())
         if result.timed_out:
             raise CheckFailed(result.describe())
         return result
 
-    return run_in_workspace
+    yield run_in_workspace
+    groups.kill_all()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness.budgets import ItemTimedOut
 from pytest_readiness.fixtures import evidence_log
 from pytest_readiness.reason import is_expected, reason_for
 from pytest_readiness.redact import Redactor
@@ -45,6 +46,8 @@ def describe_call(
         "start": call.start,
         "stop": call.stop,
         "not_run": not_run,
+        # Running out of time fails the item, even when it happens in a fixture.
+        "out_of_time": call.excinfo is not None and isinstance(call.excinfo.value, ItemTimedOut),
     }
 
 

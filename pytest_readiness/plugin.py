@@ -12,6 +12,7 @@ import pytest
 
 from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
+from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
 from pytest_readiness.model import STAGES, Category
@@ -19,11 +20,14 @@ from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
 from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
+from pytest_readiness.retry import run_with_retries
 from pytest_readiness.session import ReadinessSession
 from pytest_readiness.xdist_phases import plan_phase, register_xdist_phases, write_phase_map
 
 CHECKLIST = pytest.StashKey[Path]()
 NOT_RUN = pytest.StashKey[str]()
+RETRYING = pytest.StashKey[bool]()
+BUDGETS = pytest.StashKey[TimeBudgets]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -64,8 +68,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for category in Category:
         config.addinivalue_line(
             "markers",
-            f'{category}(title, blocking=True, timeout=None, stage="pre", severity=None): '
-            f'checklist item of the "{category}" category; title is the runbook line',
+            f'{category}(title, blocking=True, timeout=None, retry=None, stage="pre", '
+            f'severity=None): checklist item of the "{category}" category; title is the '
+            "runbook line",
         )
     config.stash[CHECKLIST] = readiness_config.checklist_folder(config.rootpath)
     if config.getoption("readiness"):
@@ -98,6 +103,7 @@ def _start_readiness(config: pytest.Config) -> None:
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
     register_xdist_phases(config)
+    config.stash[BUDGETS] = register_budgets(config, session)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(settings.checklist)]
     if controller:
@@ -148,6 +154,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         evidence_log(item).add("note", reason)
         item.stash[NOT_RUN] = reason
         pytest.skip(reason)
+    over = item.config.stash[BUDGETS].over_budget(item)
+    if over is not None:
+        evidence_log(item).add("note", f"not started: {over}")
+        raise ItemTimedOut(over)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A check marked `retry=` has its function called again until it passes (see retry.py)."""
+    readiness = pyfuncitem.config.stash.get(READINESS_SESSION, None)
+    spec = readiness.spec(pyfuncitem.nodeid) if readiness else None
+    if spec is None or spec.retry is None or pyfuncitem.stash.get(RETRYING, False):
+        return None
+    pyfuncitem.stash[RETRYING] = True  # each attempt re-enters the hook and takes pytest's path
+
+    def attempt() -> object:
+        return pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+
+    try:
+        run_with_retries(attempt, spec.retry, evidence_log(pyfuncitem))
+    finally:
+        pyfuncitem.stash[RETRYING] = False
+    return True
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -23,11 +23,12 @@ from pytest_readiness.model import (
     item_trigger,
 )
 from pytest_readiness.redact import Redactor
+from pytest_readiness.retry import Retry
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
 
-MARKER_OPTIONS = frozenset({"blocking", "timeout", "stage", "severity"})
+MARKER_OPTIONS = frozenset({"blocking", "timeout", "retry", "stage", "severity"})
 # The runbook's trigger for a failed blocking feature item in the post stage.
 FEATURE_TRIGGER = "Critical feature broken"
 TRIGGER_EVIDENCE = "trigger"
@@ -43,6 +44,7 @@ class CheckSpec:
     phase: int
     blocking: bool = True
     timeout: float | None = None
+    retry: Retry | None = None
     stage: str = "pre"
     severity: str | None = None
 
@@ -54,6 +56,7 @@ class CheckSpec:
             "phase": self.phase,
             "blocking": self.blocking,
             "timeout": self.timeout,
+            "retry": self.retry.to_dict() if self.retry else None,
             "stage": self.stage,
             "severity": self.severity,
         }
@@ -67,6 +70,7 @@ class CheckSpec:
             phase=int(raw["phase"]),
             blocking=bool(raw["blocking"]),
             timeout=raw.get("timeout"),
+            retry=Retry.from_dict(raw["retry"]) if raw.get("retry") else None,
             stage=str(raw.get("stage", "pre")),
             severity=raw.get("severity"),
         )
@@ -85,14 +89,21 @@ class ItemRecord:
     finished: bool = False
 
     def add_phase(
-        self, when: str, outcome: str, reason: str, start: float | None, stop: float | None
+        self,
+        when: str,
+        outcome: str,
+        reason: str,
+        start: float | None,
+        stop: float | None,
+        *,
+        out_of_time: bool = False,
     ) -> None:
         self.started = start if self.started is None else self.started
         self.stopped = stop if stop is not None else self.stopped
         self.duration_s = (self.stopped or 0.0) - (self.started or 0.0)
         if when == "teardown":
             self.finished = True
-        new = _outcome_of(when, outcome)
+        new = _outcome_of("call" if out_of_time else when, outcome)
         # The first thing that went wrong decides; a teardown error spoils a pass.
         if new is not None and self.outcome in (None, Outcome.PASSED):
             self.outcome = new
@@ -187,7 +198,12 @@ class ReadinessSession:
         record = self.records.setdefault(nodeid, ItemRecord())
         record.evidence.extend(Evidence.from_dict(e) for e in info.get("evidence", ()))
         record.add_phase(
-            when, outcome, str(info.get("reason", "")), info.get("start"), info.get("stop")
+            when,
+            outcome,
+            str(info.get("reason", "")),
+            info.get("start"),
+            info.get("stop"),
+            out_of_time=bool(info.get("out_of_time")),
         )
         if info.get("not_run"):
             self.not_run[nodeid] = str(info["not_run"])
@@ -352,6 +368,11 @@ def parse_marker(
     timeout = kwargs.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         raise ValueError(f"{nodeid}: timeout= must be a number of seconds")
+    retry = kwargs.get("retry")
+    if retry is not None and not isinstance(retry, Retry):
+        raise ValueError(
+            f"{nodeid}: retry= must be a pytest_readiness.Retry, e.g. retry=Retry(attempts=5)"
+        )
     stage = kwargs.get("stage", "pre")
     if stage not in STAGES:
         raise ValueError(f"{nodeid}: stage= must be one of {', '.join(STAGES)}, got {stage!r}")
@@ -367,6 +388,7 @@ def parse_marker(
         phase=phase,
         blocking=blocking,
         timeout=float(timeout) if timeout is not None else None,
+        retry=retry,
         stage=stage,
         severity=severity,
     )

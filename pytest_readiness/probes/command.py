@@ -18,6 +18,37 @@ OUTPUT_TAIL_CHARS = 4000
 _DRAIN_AFTER_KILL_S = 2.0
 
 
+class ProcessGroups:
+    """The process groups of one item's commands that are still running.
+
+    A timer that stops the item (pytest-timeout's, through our budgets) kills them, and so
+    does the item's teardown: a command started from a thread of the check is no orphan.
+    Only `set.add`/`set.discard` and a copy are used, no lock: the timer runs as a signal
+    handler on the thread that may be in the middle of `add`.
+    """
+
+    def __init__(self) -> None:
+        self._leaders: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._leaders)
+
+    def add(self, leader: int) -> None:
+        self._leaders.add(leader)
+
+    def discard(self, leader: int) -> None:
+        self._leaders.discard(leader)
+
+    def kill_all(self) -> int:
+        """SIGKILL every tracked group; returns how many were still tracked."""
+        leaders = list(self._leaders)
+        for leader in leaders:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(leader, signal.SIGKILL)
+            self._leaders.discard(leader)
+        return len(leaders)
+
+
 @dataclass(frozen=True)
 class CommandResult:
     """What a command did: exit code, output tail and how long it took."""
@@ -63,8 +94,12 @@ def run_command(
     cwd: Path,
     timeout: float,
     env: Mapping[str, str] | None = None,
+    groups: ProcessGroups | None = None,
 ) -> CommandResult:
-    """Run `command` (a string for the shell, or an argument list) and never leave children."""
+    """Run `command` (a string for the shell, or an argument list) and never leave children.
+
+    With `groups`, the command's process group is tracked there while it runs.
+    """
     shell = isinstance(command, str)
     text = command if isinstance(command, str) else shlex.join(command)
     full_env = {**os.environ, **(env or {})}
@@ -85,6 +120,8 @@ def run_command(
         return CommandResult(text, 127, f"command not found: {missing}", 0.0)
     except NotADirectoryError:
         return CommandResult(text, 127, f"working directory not found: {cwd}", 0.0)
+    if groups is not None:
+        groups.add(process.pid)
     try:
         out, _ = process.communicate(timeout=timeout)
         timed_out = False
@@ -95,6 +132,8 @@ def run_command(
     finally:
         # Also on an exception from outside (pytest-timeout, Ctrl-C): no orphans.
         _kill_group(process)
+        if groups is not None:
+            groups.discard(process.pid)
     output = out.decode("utf-8", errors="replace")[-OUTPUT_TAIL_CHARS * 4 :]
     return CommandResult(
         command=text,

@@ -1,0 +1,178 @@
+"""Time budgets of a readiness run: every item's timeout and every phase's budget.
+
+pytest-timeout still decides *whether* and *how long* (its `timeout` marker, which
+`collection._apply_timeout` sets from the check's `timeout=` or the environment's
+`timeout`). We take over its timer through its `pytest_timeout_set_timer` /
+`pytest_timeout_cancel_timer` hooks because its own handler dumps every thread's stack
+to the terminal and leaves child processes running. Ours kills the item's command
+process groups and raises `ItemTimedOut`, whose message is the item's one-line reason.
+
+A phase budget (`phase_budgets`, seconds per phase name, top level or per environment)
+runs from the moment the phase's first item starts. An item that would start after the
+deadline fails without running; a running item's timer is capped by what is left.
+
+Under pytest-xdist the workers must agree on when a phase started. The barrier releases
+a phase to every worker at once, so a worker-local clock would be close, but a worker
+whose first item of the phase comes later would get a later deadline. Instead the first
+worker to start an item of the phase creates ``phase-<n>.started`` (exclusive create) in
+the run's shared phase directory, with its start time; the others read it. That costs
+one small file per phase and needs nothing from the controller or the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from pytest_readiness.fixtures import process_groups
+from pytest_readiness.session import ReadinessSession
+
+PLUGIN_NAME = "readiness-budgets"
+_CANCEL = pytest.StashKey[Callable[[], None]]()
+
+
+class ItemTimedOut(TimeoutError):
+    """The item ran out of time: its own timeout or its phase's budget."""
+
+
+def phase_budgets(readiness: ReadinessSession) -> dict[str, float]:
+    """The budgets by phase name: the environment's override the top level's."""
+    top = readiness.config.raw.get("phase_budgets", {})
+    own = readiness.environment.get("phase_budgets", {}) or {}
+    budgets = {str(k): float(v) for k, v in {**top, **own}.items()}
+    unknown = sorted(set(budgets) - set(readiness.config.phases))
+    if unknown:
+        where = readiness.config.source or "[tool.readiness]"
+        raise pytest.UsageError(
+            f"{where}: phase_budgets.{unknown[0]} is not a phase "
+            f"(phases: {', '.join(readiness.config.phases)})"
+        )
+    return budgets
+
+
+def budget_exceeded(budget_s: float) -> str:
+    return f"phase budget of {budget_s:g} s exceeded"
+
+
+def timed_out(timeout_s: float) -> str:
+    return f"timed out after {timeout_s:g} s"
+
+
+class PhaseClock:
+    """When each phase started in this run (shared with the other workers through files)."""
+
+    def __init__(self, shared_dir: Path | None) -> None:
+        self._shared_dir = shared_dir
+        self._started: dict[int, float] = {}
+
+    def start(self, phase: int) -> float:
+        """The phase's start time; the first call of the run sets it to now."""
+        if phase not in self._started:
+            self._started[phase] = self._claim(phase, time.time())
+        return self._started[phase]
+
+    def _claim(self, phase: int, now: float) -> float:
+        if self._shared_dir is None:
+            return now
+        path = self._shared_dir / f"phase-{phase}.started"
+        try:
+            with path.open("x", encoding="utf-8") as stream:
+                json.dump(now, stream)
+            return now
+        except FileExistsError:
+            return _read_start(path, now)
+
+
+def _read_start(path: Path, fallback: float) -> float:
+    # The creator writes right after creating: an empty file means "just now".
+    for _ in range(50):
+        text = path.read_text(encoding="utf-8")
+        if text:
+            return float(json.loads(text))
+        time.sleep(0.01)
+    return fallback
+
+
+class TimeBudgets:
+    """pytest-timeout's timer, taken over: quiet one-line reasons, no surviving children."""
+
+    def __init__(self, readiness: ReadinessSession, shared_dir: Path | None) -> None:
+        self._readiness = readiness
+        self._budgets = phase_budgets(readiness)
+        self._clock = PhaseClock(shared_dir)
+
+    def deadline(self, item: pytest.Item) -> tuple[float, float] | None:
+        """(deadline, budget) of the item's phase, or None when the phase has no budget."""
+        spec = self._readiness.spec(item.nodeid)
+        if spec is None:
+            return None
+        budget = self._budgets.get(self._readiness.phase_name(spec.phase))
+        if budget is None:
+            return None
+        return self._clock.start(spec.phase) + budget, budget
+
+    def over_budget(self, item: pytest.Item) -> str | None:
+        """The reason `item` must fail without running, when its phase's time is up."""
+        limit = self.deadline(item)
+        if limit is None or time.time() < limit[0]:
+            return None
+        return budget_exceeded(limit[1])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_set_timer(self, item: pytest.Item, settings: Any) -> bool | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None  # no signals here: pytest-timeout's thread method takes over
+        seconds, reason = float(settings.timeout), timed_out(float(settings.timeout))
+        limit = self.deadline(item)
+        if limit is not None and limit[0] - time.time() < seconds:
+            seconds, reason = limit[0] - time.time(), budget_exceeded(limit[1])
+        if seconds <= 0:
+            return True  # the setup check fails the item before it runs
+        item.stash[_CANCEL] = _start_alarm(item, seconds, reason)
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_cancel_timer(self, item: pytest.Item) -> bool | None:
+        cancel = item.stash.get(_CANCEL, None)
+        if cancel is None:
+            return None
+        del item.stash[_CANCEL]
+        cancel()
+        return True
+
+
+def _start_alarm(item: pytest.Item, seconds: float, reason: str) -> Callable[[], None]:
+    """Arm SIGALRM: on expiry kill the item's commands and raise `ItemTimedOut(reason)`."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        process_groups(item).kill_all()
+        raise ItemTimedOut(reason)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    return cancel
+
+
+def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> TimeBudgets:
+    """Make the budgets plugin; it takes pytest-timeout's timer only when that is installed."""
+    from pytest_readiness.xdist_phases import PHASE_DIR_KEY
+
+    workerinput: Mapping[str, Any] = getattr(config, "workerinput", {})
+    shared = workerinput.get(PHASE_DIR_KEY)
+    budgets = TimeBudgets(readiness, Path(shared) if shared else None)
+    if config.pluginmanager.hasplugin("timeout"):
+        config.pluginmanager.register(budgets, PLUGIN_NAME)
+    return budgets
