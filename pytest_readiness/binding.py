@@ -257,10 +257,20 @@ def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
     return render_checklist(
         tuple(line for line in lines if not line.optional or line.text in checked),
         outcomes_by_title(report.items),
-        verdict=str(report.verdict),
+        verdict=_verdict_line(report),
         summary=report.sentence,
         notes=notes,
     )
+
+
+def _verdict_line(report: Report) -> str:
+    """The verdict, and for ROLLBACK the triggers hit, for the report's first line."""
+    hits = _ordered_unique(str(item.extra.get("trigger")) for item in report.triggers)
+    return f"{report.verdict} (trigger: {'; '.join(hits)})" if hits else str(report.verdict)
+
+
+def _ordered_unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
 
 
 def _line_text(item: Item) -> str:

@@ -14,14 +14,27 @@ CATEGORIES = frozenset(str(c) for c in Category)
 
 
 def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
-    """Validate every item's category marker, sort items by phase, record the plan."""
+    """Validate every item's category marker, sort items by phase, record the plan.
+
+    Only items of the run's stage (`--stage`, marker `stage=`, default pre) stay; the
+    others are deselected.
+    """
     specs: dict[str, CheckSpec] = {}
     problems: list[str] = []
+    other_stage: list[pytest.Item] = []
     for item in items:
         try:
-            specs[item.nodeid] = spec_of(readiness, item)
+            spec = spec_of(readiness, item)
         except ValueError as exc:
             problems.append(str(exc))
+            continue
+        if spec.stage != readiness.stage:
+            other_stage.append(item)
+        else:
+            specs[item.nodeid] = spec
+    if other_stage and not problems:
+        items[:] = [item for item in items if item.nodeid in specs]
+        other_stage[0].config.hook.pytest_deselected(items=other_stage)
     if readiness.runbook is not None:
         checks = [binding.Check(s.title, s.nodeid, s.category) for s in specs.values()]
         bound = binding.bind_checks(readiness.runbook, checks, readiness.stage)

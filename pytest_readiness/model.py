@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 1
+POST_STAGE = "post"
+STAGES = ("pre", POST_STAGE)
+# The runbook's "Assess severity": P0 immediate rollback, P1 hotfix or rollback, P2 schedule.
+SEVERITIES = ("P0", "P1", "P2")
 
 
 class CheckFailed(AssertionError):
@@ -200,10 +204,30 @@ class Report:
         return tuple(item for item in self.items if item.is_warning)
 
     @property
+    def triggers(self) -> tuple[Item, ...]:
+        """Post stage: failed items that hit a rollback trigger (their `extra["trigger"]`)."""
+        if self.stage != POST_STAGE:
+            return ()
+        return tuple(item for item in self.items if item_trigger(item) is not None)
+
+    @property
     def verdict(self) -> Verdict:
+        """The one verdict computation: ROLLBACK (post stage, a trigger hit), NO-GO or GO."""
+        if self.triggers:
+            return Verdict.ROLLBACK
         if not self.complete or not self.items or self.blockers:
             return Verdict.NO_GO
         return Verdict.GO
+
+    @property
+    def by_severity(self) -> dict[str, tuple[Item, ...]]:
+        """Failing items grouped by their severity label (P0, P1, P2), most severe first."""
+        groups: dict[str, list[Item]] = {level: [] for level in SEVERITIES}
+        for item in self.items:
+            level = item.extra.get("severity")
+            if not item.outcome.is_ok and level in groups:
+                groups[str(level)].append(item)
+        return {level: tuple(items) for level, items in groups.items() if items}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -221,6 +245,8 @@ class Report:
     def sentence(self) -> str:
         """One line for a person: the verdict and why."""
         verdict = self.verdict
+        if verdict is Verdict.ROLLBACK:
+            return _rollback_sentence(self.triggers)
         if not self.items:
             return f"{verdict}: no checklist items were run."
         if not self.complete:
@@ -254,11 +280,26 @@ class Report:
             "counts": self.counts,
             "phases": [p.to_dict() for p in self.phase_summaries],
             "blockers": [item.id for item in self.blockers],
+            "triggers": [item.id for item in self.triggers],
             "warnings": [item.id for item in self.warnings],
             "items": [item.to_dict() for item in self.items],
         }
         out.update(self.extra)
         return out
+
+
+def item_trigger(item: Item) -> str | None:
+    """The rollback trigger a failed or errored item hit, if any (set in the post stage)."""
+    trigger = item.extra.get("trigger")
+    if trigger and item.outcome in (Outcome.FAILED, Outcome.ERROR):
+        return str(trigger)
+    return None
+
+
+def _rollback_sentence(triggers: Sequence[Item]) -> str:
+    hits = "; ".join(f"{item_trigger(item)} ({item.title}: {item.reason})" for item in triggers)
+    noun = "trigger" if len(triggers) == 1 else "triggers"
+    return f"{Verdict.ROLLBACK}: rollback {noun} hit: {hits}."
 
 
 def _summarise_phase(name: str, order: int, items: Sequence[Item]) -> PhaseSummary:

@@ -15,7 +15,7 @@ from pytest_readiness import config as readiness_config
 from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
-from pytest_readiness.model import Category
+from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
 from pytest_readiness.report.ci import junit_properties
@@ -52,6 +52,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="after a phase with a blocking failure, record every later item as not-run",
     )
+    group.addoption(
+        "--stage",
+        dest="readiness_stage",
+        choices=STAGES,
+        default="pre",
+        help="pre: the checklist before the deploy (default); post: production verification "
+        "after the deploy, with the ROLLBACK verdict",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -59,8 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for category in Category:
         config.addinivalue_line(
             "markers",
-            f"{category}(title, blocking=True, timeout=None, retry=None): checklist item of "
-            f'the "{category}" category; title is the runbook line',
+            f'{category}(title, blocking=True, timeout=None, retry=None, stage="pre", '
+            f'severity=None): checklist item of the "{category}" category; title is the '
+            "runbook line",
         )
     config.stash[CHECKLIST] = readiness_config.checklist_folder(config.rootpath)
     if config.getoption("readiness"):
@@ -84,6 +93,7 @@ def _start_readiness(config: pytest.Config) -> None:
         settings.resolve(env_name),
         report_dir=report_dir,
         fail_fast=config.getoption("readiness_fail_fast"),
+        stage=config.getoption("readiness_stage"),
     )
     try:
         session.runbook = binding.load_source(settings)

@@ -2,6 +2,8 @@
 
 Every task-list line (`- [ ] ...`, `- [x] ...`) under a heading becomes a `RunbookLine`,
 and so does every numbered step that says "required" ("5. CEO approval required").
+Other numbered steps, and bullets nested under a numbered step, are optional lines: listed
+only when a check automates them.
 Headings map to a category (`gate`, `db`, ...), to the stage `post`, or to `ignore`
 through the `sections` table; the nearest mapped heading above a line decides.
 
@@ -37,8 +39,12 @@ DEFAULT_SECTIONS: Mapping[str, str] = {
     "Documentation Completeness": Category.DOCS,
     # Approvals such as "CEO approval required" come last, after every automated phase.
     "Deployment Steps": Category.DOCS,
+    # Verification and monitoring happen in production after the deploy: `--stage=post`.
+    "Phase 4: Verification (30 min)": POST,
+    "Phase 5: Monitoring (30 min)": POST,
     "Post-Deployment": POST,
 }
+ROLLBACK_HEADING = "Rollback Procedure"
 
 SECTION_VALUES: tuple[str, ...] = (*(str(c) for c in Category), POST, IGNORE)
 
@@ -174,6 +180,15 @@ class Runbook:
         )
         return tuple(line for line in mapped if stage is None or line.stage in (stage, None))
 
+    def rollback_steps(self) -> tuple[str, ...]:
+        """The numbered steps under the "Rollback Procedure" heading, in order."""
+        key = _heading_key(ROLLBACK_HEADING)
+        return tuple(
+            line.text
+            for line in self.lines
+            if line.step and any(_heading_key(h) == key for h in line.heading_path)
+        )
+
     @property
     def unmapped(self) -> tuple[RunbookLine, ...]:
         """Lines under no mapped (or ignored) heading: worth a warning, the runbook drifted."""
@@ -263,7 +278,9 @@ def parse(
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
         elif token.type == "list_item_open":
-            found = _list_line(tokens, index, lists[-1] == "ordered_list_open", path, mapping)
+            # A bullet nested under a numbered step is a step too ("2. Manual verification:").
+            ordered = lists[-1] == "ordered_list_open" or "ordered_list_open" in lists[:-1]
+            found = _list_line(tokens, index, ordered, path, mapping)
             if found is not None:
                 lines.append(found)
     return Runbook(source, tuple(lines))

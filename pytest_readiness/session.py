@@ -11,14 +11,27 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
-from pytest_readiness.model import Evidence, Item, Outcome, Report
+from pytest_readiness.model import (
+    POST_STAGE,
+    SEVERITIES,
+    STAGES,
+    Category,
+    Evidence,
+    Item,
+    Outcome,
+    Report,
+    item_trigger,
+)
 from pytest_readiness.redact import Redactor
 from pytest_readiness.retry import Retry
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
 
-MARKER_OPTIONS = frozenset({"blocking", "timeout", "retry"})
+MARKER_OPTIONS = frozenset({"blocking", "timeout", "retry", "stage", "severity"})
+# The runbook's trigger for a failed blocking feature item in the post stage.
+FEATURE_TRIGGER = "Critical feature broken"
+TRIGGER_EVIDENCE = "trigger"
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,8 @@ class CheckSpec:
     blocking: bool = True
     timeout: float | None = None
     retry: Retry | None = None
+    stage: str = "pre"
+    severity: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +57,8 @@ class CheckSpec:
             "blocking": self.blocking,
             "timeout": self.timeout,
             "retry": self.retry.to_dict() if self.retry else None,
+            "stage": self.stage,
+            "severity": self.severity,
         }
 
     @classmethod
@@ -54,6 +71,8 @@ class CheckSpec:
             blocking=bool(raw["blocking"]),
             timeout=raw.get("timeout"),
             retry=Retry.from_dict(raw["retry"]) if raw.get("retry") else None,
+            stage=str(raw.get("stage", "pre")),
+            severity=raw.get("severity"),
         )
 
 
@@ -228,7 +247,18 @@ class ReadinessSession:
             duration_s=finished - self.started_at,
             extra=extra,
         )
+        if self.stage == POST_STAGE:
+            self.report = replace(self.report, extra={**extra, **self._rollback(self.report)})
         return self.report
+
+    def _rollback(self, report: Report) -> dict[str, Any]:
+        """The report's `rollback` object: the triggers hit and the runbook's rollback steps."""
+        steps = list(self.runbook.runbook.rollback_steps()) if self.runbook else []
+        hits = [
+            {"item": item.id, "title": item.title, "trigger": item_trigger(item)}
+            for item in report.triggers
+        ]
+        return {"rollback": {"triggers": hits, "steps": steps}}
 
     def runbook_binding(self) -> binding.Binding | None:
         """The plan's checks bound to the runbook's lines (None without a runbook)."""
@@ -274,7 +304,7 @@ class ReadinessSession:
         outcome = record.outcome
         if not record.finished and outcome is Outcome.PASSED:
             outcome = Outcome.ERROR
-        return replace(
+        item = replace(
             base,
             outcome=outcome,
             reason=record.reason,
@@ -283,6 +313,29 @@ class ReadinessSession:
             finished_at=_iso(record.stopped) if record.stopped else None,
             evidence=tuple(record.evidence),
         )
+        return self._with_severity(item, spec) if self.stage == POST_STAGE else item
+
+    def _with_severity(self, item: Item, spec: CheckSpec) -> Item:
+        """Post stage: label a failing item P0/P1/P2 and name the rollback trigger it hit.
+
+        A trigger is hit by trigger evidence from the check (a measured value beyond the
+        rollback threshold), by a failed blocking `feature` item, or by a failed item whose
+        severity is configured P0 (marker `severity=` or `vars.severity[title]`).
+        """
+        if item.outcome.is_ok:
+            return item
+        configured = self.environment.vars.get("severity") or {}
+        level = configured.get(spec.title) if isinstance(configured, Mapping) else None
+        level = str(level or spec.severity or ("P1" if spec.blocking else "P2"))
+        trigger = None
+        if item.outcome in (Outcome.FAILED, Outcome.ERROR):
+            trigger = next((e.summary for e in item.evidence if e.kind == TRIGGER_EVIDENCE), None)
+            if trigger is None and spec.category == Category.FEATURE and spec.blocking:
+                trigger = FEATURE_TRIGGER
+            if trigger is None and level == "P0":
+                trigger = f"P0 item failed: {spec.title}"
+        severity = "P0" if trigger else level
+        return replace(item, extra={**item.extra, "severity": severity, "trigger": trigger})
 
 
 def _iso(timestamp: float) -> str:
@@ -320,6 +373,14 @@ def parse_marker(
         raise ValueError(
             f"{nodeid}: retry= must be a pytest_readiness.Retry, e.g. retry=Retry(attempts=5)"
         )
+    stage = kwargs.get("stage", "pre")
+    if stage not in STAGES:
+        raise ValueError(f"{nodeid}: stage= must be one of {', '.join(STAGES)}, got {stage!r}")
+    severity = kwargs.get("severity")
+    if severity is not None and severity not in SEVERITIES:
+        raise ValueError(
+            f"{nodeid}: severity= must be one of {', '.join(SEVERITIES)}, got {severity!r}"
+        )
     return CheckSpec(
         nodeid=nodeid,
         title=args[0].strip(),
@@ -328,4 +389,6 @@ def parse_marker(
         blocking=blocking,
         timeout=float(timeout) if timeout is not None else None,
         retry=retry,
+        stage=stage,
+        severity=severity,
     )

@@ -51,6 +51,22 @@ def hitl_flow(client: httpx.Client, path: str, *, reviewer: str = "readiness-che
     return ProbeResult.passed([*steps, *_delete(client, path, approval_id)])
 
 
+def create_test_approval(client: httpx.Client, path: str) -> ProbeResult:
+    """Create a test approval, see it pending, delete it (the flow's first half)."""
+    steps: list[Evidence] = []
+    approval_id: Any = None
+    try:
+        created = json_body(
+            send(client, "POST", path, json={"title": TEST_TITLE, "test": True}, expect=(200, 201))
+        )
+        approval_id = field(created, ["id"], f"POST {path} answer")
+        steps.append(note(f"created test approval {approval_id}", approval_id=approval_id))
+        _expect_status(client, f"{path}/{approval_id}", "pending", steps)
+    except EndpointError as exc:
+        return failed(exc, [*steps, *_delete(client, path, approval_id)])
+    return ProbeResult.passed([*steps, *_delete(client, path, approval_id)])
+
+
 def _expect_status(client: httpx.Client, url: str, wanted: str, steps: list[Evidence]) -> None:
     status = field(get_json(client, url), ["status"], f"GET {url}")
     steps.append(note(f"{url} is {status}", status=status))

@@ -71,6 +71,23 @@ def monitoring_configured(prometheus: httpx.Client, alertmanager: httpx.Client) 
     return all_of(alerting_rules(prometheus), alert_receivers(alertmanager))
 
 
+def notifications_delivered(prometheus: httpx.Client, query: str) -> ProbeResult:
+    """No failed Alertmanager notifications in the window the query covers (e.g.
+    `sum(increase(alertmanager_notifications_failed_total[1h]))`)."""
+    from pytest_readiness.probes.prometheus import query_value
+
+    try:
+        failures = query_value(prometheus, query)
+    except EndpointError as exc:
+        return failed(exc)
+    row = note(f"Alertmanager failed notifications: {failures:g}", query, failed=failures)
+    if failures > 0:
+        return ProbeResult.failed(
+            f"Alertmanager failed to deliver {failures:g} notification(s) ({query})", [row]
+        )
+    return ProbeResult.passed([row])
+
+
 def receivers_in_config(text: str) -> list[str]:
     """The receiver names in an Alertmanager YAML config, without a YAML parser.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Report
+from pytest_readiness.model import CATEGORY_TITLES, Item, Report, Verdict
 from pytest_readiness.redact import Redactor
 
 
@@ -20,6 +20,7 @@ def render_markdown(report: Report, redact: Redactor) -> str:
         f"- Complete: {'yes' if report.complete else 'no'}",
         "",
     ]
+    lines += _rollback_section(report)
     lines += _items_section("Blocking items", report.blockers)
     lines += _items_section("Warnings (non-blocking)", report.warnings)
     lines += _changes_section(report.extra.get("since_last_run"))
@@ -39,6 +40,20 @@ def _items_section(heading: str, items: tuple[Item, ...]) -> list[str]:
     lines = [f"## {heading}", "", "| item | outcome | reason |", "| --- | --- | --- |"]
     lines += [f"| {_cell(item.title)} | {item.outcome} | {_cell(item.reason)} |" for item in items]
     return [*lines, ""]
+
+
+def _rollback_section(report: Report) -> list[str]:
+    """Post stage: the rollback steps (ROLLBACK only) and the failing items by severity."""
+    lines: list[str] = []
+    rollback = report.extra.get("rollback") or {}
+    if report.verdict is Verdict.ROLLBACK:
+        lines += ["## Rollback steps (from the runbook)", ""]
+        steps = rollback.get("steps") or ["(the runbook has no Rollback Procedure steps)"]
+        lines += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
+        lines.append("")
+    for level, items in report.by_severity.items():
+        lines += _items_section(f"Severity {level}", items)
+    return lines
 
 
 def _changes_section(diff: Any) -> list[str]:

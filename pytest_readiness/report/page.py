@@ -35,6 +35,10 @@ def render_summary(
         _banner(report),
         _item_list("Blocking items", "readiness-blockers", report.blockers),
         _item_list("Warnings (non-blocking)", "readiness-warnings", report.warnings),
+        *(  # post stage: failing items by severity
+            _item_list(f"Severity {level}", f"readiness-severity-{level}", items)
+            for level, items in report.by_severity.items()
+        ),
         _approvals(report.items),
         _runbook_checklist(report.items),
         _since_last_run(report.extra.get("since_last_run")),
@@ -73,8 +77,17 @@ def _banner(report: Report) -> str:
         f'<span aria-hidden="true">{_SYMBOLS[verdict]}</span> '
         f'<span class="verdict-text">{escape(str(verdict))}</span></p>'
         f'<p class="verdict-sentence">{escape(report.sentence)}</p>'
-        f'<dl class="verdict-facts">{rows}</dl></section>'
+        f'<dl class="verdict-facts">{rows}</dl>{_rollback_steps(report)}</section>'
     )
+
+
+def _rollback_steps(report: Report) -> str:
+    """ROLLBACK: the runbook's rollback steps, in order, under the banner."""
+    if report.verdict is not Verdict.ROLLBACK:
+        return ""
+    steps = (report.extra.get("rollback") or {}).get("steps") or []
+    items = "".join(f"<li>{escape(str(step))}</li>" for step in steps)
+    return f'<h3>Rollback steps</h3><ol id="readiness-rollback-steps">{items}</ol>'
 
 
 def _item_list(heading: str, section_id: str, items: Sequence[Item]) -> str:

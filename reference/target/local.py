@@ -23,6 +23,7 @@ FAULTS: frozenset[str] = (
     | database.FAULTS
     | supabase_api.FAULTS
     | server.FAULTS
+    | server.POST_FAULTS
     | frozenset(infra_faults.WORKSPACE_FAULTS)
 )
 
@@ -76,7 +77,7 @@ def _build(target: LocalTarget, admin_dsn: str, faults: frozenset[str]) -> None:
     target._cleanups.append(lambda: database.drop(admin_dsn, dsn))
     backups = supabase_api.BackupsServer(faults & supabase_api.FAULTS).start()
     target._cleanups.append(backups.stop)
-    services = server.start(ws, faults & server.FAULTS)
+    services = server.start(ws, faults & (server.FAULTS | server.POST_FAULTS))
     target._cleanups.append(services.stop)
     target.variables.update(
         {

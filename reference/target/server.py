@@ -41,8 +41,17 @@ FAULTS: frozenset[str] = frozenset(
         "slow-health",
     }
 )
+# Faults the post-deploy items (`--stage=post`, checks/test_post_deploy.py) notice.
+POST_FAULTS: frozenset[str] = frozenset(
+    {"slow-dashboard", "error-rate-7pct", "p95-12s", "approvals-drawer-broken"}
+)
 
 SLOW_HEALTH_S = 5.0
+# Above the runbook's "Dashboard loads <3s", below its rollback trigger "P95 latency >10s".
+SLOW_DASHBOARD_S = 3.5
+# What the Prometheus stand-in reports (healthy, then with the fault), for the queries below.
+ERROR_RATE = (0.001, 0.07)  # error-rate-7pct
+P95_LATENCY_S = (0.42, 12.0)  # p95-12s
 _POLL_S = 0.05  # how soon `stop()` is noticed
 WRONG_COMMIT = "1111111111111111111111111111111111111111"
 CHATWOOT_ACCOUNT_ID = 1
@@ -151,7 +160,8 @@ class App(Service):
         }
         if "frame-denied" in self.faults:
             headers["X-Frame-Options"] = "DENY"
-        return Reply(200, b"<!doctype html><title>Reference app</title><main>ok</main>", headers)
+        broken = "approvals-drawer-broken" in self.faults
+        return Reply(200, dashboard_page(drawer_works=not broken).encode(), headers)
 
     def health(self, request: Request, match: re.Match[str]) -> Reply:
         if "slow-health" in self.faults:
@@ -168,6 +178,8 @@ class App(Service):
         return Reply.json({"version": "1.0.0", "commit": commit})
 
     def dashboard(self, request: Request, match: re.Match[str]) -> Reply:
+        if "slow-dashboard" in self.faults:
+            self.stopping.wait(SLOW_DASHBOARD_S)
         tiles = [{**tile, "data_url": f"/api/dashboard/tiles/{tile['id']}"} for tile in _TILES]
         if "seven-tiles" in self.faults:
             tiles = tiles[:7]
@@ -301,11 +313,34 @@ class GitHub(Service):
 
 
 class Prometheus(Service):
-    """Prometheus' `/api/v1/rules`."""
+    """Prometheus' `/api/v1/rules` and `/api/v1/query` for the post-deploy queries.
+
+    The query stand-in does not evaluate PromQL: it recognises the three queries of the
+    `local` environment by their metric (5xx share, latency histogram, failed notifications)
+    and answers what production would: this is how a P95 of 12 s is reported without
+    making anyone wait 12 s per request.
+    """
 
     def __init__(self, faults: frozenset[str], stopping: threading.Event) -> None:
         super().__init__(faults, stopping)
         self.route("GET", "/api/v1/rules", self.rules)
+        self.route("GET", "/api/v1/query", self.query)
+
+    def query(self, request: Request, match: re.Match[str]) -> Reply:
+        text = request.param("query")
+        if "notifications_failed" in text:
+            value = 0.0
+        elif "histogram_quantile" in text:
+            value = P95_LATENCY_S["p95-12s" in self.faults]
+        elif "5.." in text:
+            value = ERROR_RATE["error-rate-7pct" in self.faults]
+        else:
+            error = {"status": "error", "errorType": "bad_data", "error": "unknown query"}
+            return Reply.json(error, 400)
+        sample = {"metric": {}, "value": [datetime.now(UTC).timestamp(), repr(value)]}
+        return Reply.json(
+            {"status": "success", "data": {"resultType": "vector", "result": [sample]}}
+        )
 
     def rules(self, request: Request, match: re.Match[str]) -> Reply:
         rules: list[dict[str, Any]] = [dict(_RECORDING_RULE)]
@@ -484,6 +519,42 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the readiness report is the log."""
+
+
+def dashboard_page(*, drawer_works: bool) -> str:
+    """The app's dashboard page: an Approvals button whose script opens the drawer.
+
+    With `drawer_works=False` the click handler calls a function that does not exist (a
+    broken bundle): the drawer stays hidden and the page throws a ReferenceError.
+    """
+    opener = (
+        'document.getElementById("approvals-drawer").hidden = false;'
+        if drawer_works
+        else "openApprovalsDrawer();"
+    )
+    return _PAGE.replace("/*OPEN*/", opener)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Reference app</title>
+<style>
+#approvals-drawer { position: fixed; top: 0; right: 0; width: 320px; height: 100%;
+  background: #fff; border-left: 1px solid #999; }
+#approvals-drawer[hidden] { display: none; }
+</style></head>
+<body><main>
+<h1>Dashboard</h1>
+<button type="button" id="approvals-button" data-testid="approvals-button">Approvals</button>
+<aside id="approvals-drawer" data-testid="approvals-drawer" hidden>
+<h2>Pending approvals</h2><ul id="approvals-list"></ul></aside>
+</main>
+<script>
+document.getElementById("approvals-button").addEventListener("click", function () {
+  /*OPEN*/
+});
+</script>
+</body></html>
+"""
 
 
 def _head(workspace: Path) -> str:

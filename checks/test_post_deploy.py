@@ -1,0 +1,197 @@
+"""After the deploy (`--stage=post`): the runbook's Phase 4 Verification and Phase 5 Monitoring.
+
+Read-only against production unless the environment sets `allow_writes = true`. Measured
+values beyond the runbook's rollback triggers (error rate >5%, P95 latency >10s) add
+trigger evidence; a failed blocking feature item is the trigger "Critical feature broken".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_readiness import CheckFailed, Environment
+from pytest_readiness.probes import (
+    approvals,
+    browser,
+    dashboard,
+    error_rate,
+    integrity,
+    latency,
+    monitoring,
+    prometheus,
+)
+from pytest_readiness.probes.endpoint import EndpointError
+
+INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
+DEFAULT_HEALTH_PATHS = ["/health", "/api/health"]
+
+
+def _required_var(env: Environment, key: str) -> Any:
+    """A `vars` value this item cannot do without, or a one-line failure naming it."""
+    value = env.vars.get(key)
+    if value in (None, ""):
+        raise CheckFailed(f"vars.{key} is not set for environment {env.name!r}")
+    return value
+
+
+def _limit(env: Environment, key: str, default: float) -> float:
+    return float(env.thresholds.get(key, default))
+
+
+def _measure(env: Environment, targets: dict[str, list[str]]) -> dict[str, list[latency.Sample]]:
+    """`vars.samples` (20) timed loads of each target, `vars.concurrency` (5) at a time."""
+    return latency.measure(
+        env.base_url,
+        targets,
+        samples=int(env.vars.get("samples", 20)),
+        concurrency=int(env.vars.get("concurrency", 5)),
+        timeout=_limit(env, "request_timeout_s", 30),
+    )
+
+
+def _dashboard_paths(env: Environment) -> tuple[str, str]:
+    return env.vars.get("dashboard_page", "/"), env.vars.get("dashboard_path", "/api/dashboard")
+
+
+def _require_writes(env: Environment, what: str) -> None:
+    if not env.get("allow_writes", False):
+        pytest.skip(
+            f"not run: environment {env.name!r} does not set allow_writes = true, "
+            f"and this item {what}"
+        )
+
+
+@pytest.mark.infra("Dashboard loads <3s", stage="post")
+def test_dashboard_loads(readiness_env, evidence):
+    page, api = _dashboard_paths(readiness_env)
+    measured = _measure(readiness_env, {f"{page} + {api}": [page, api]})
+    evidence.expect(
+        latency.latency_within(
+            measured,
+            limit_s=_limit(readiness_env, "dashboard_load_s", 3),
+            rollback_s=_limit(readiness_env, "rollback_p95_s", 10),
+        )
+    )
+
+
+@pytest.mark.feature("All 8 tiles showing data", stage="post")
+def test_tiles_show_data(readiness_env, http, evidence):
+    _, api = _dashboard_paths(readiness_env)
+    expected = int(readiness_env.thresholds.get("dashboard_tiles", 8))
+    evidence.expect(dashboard.dashboard_tiles(http, api, expected))
+
+
+@pytest.mark.feature("Approvals drawer opens", stage="post")
+def test_approvals_drawer_opens(readiness_env, evidence):
+    executable = browser.find_chromium(readiness_env.vars.get("chromium_path"))
+    if executable is None:
+        pytest.skip(
+            "not run: no Chromium found (install chromium or set vars.chromium_path); "
+            "this item needs a real browser"
+        )
+    page, _ = _dashboard_paths(readiness_env)
+    settings = readiness_env.vars
+    evidence.expect(
+        browser.click_opens(
+            executable,
+            readiness_env.base_url.rstrip("/") + page,
+            control=settings.get("approvals_control", '[data-testid="approvals-button"]'),
+            target=settings.get("approvals_drawer", '[data-testid="approvals-drawer"]'),
+            timeout=_limit(readiness_env, "browser_timeout_s", 30),
+        )
+    )
+
+
+@pytest.mark.feature("Create test approval", stage="post")
+def test_create_test_approval(readiness_env, http, evidence):
+    _require_writes(readiness_env, "creates and deletes a test approval")
+    path = readiness_env.vars.get("approvals_path", "/api/approvals")
+    evidence.expect(approvals.create_test_approval(http, path))
+
+
+@pytest.mark.feature("Verify HITL flow works", stage="post")
+def test_hitl_flow_works(readiness_env, http, evidence):
+    _require_writes(readiness_env, "creates, approves and deletes a test approval")
+    path = readiness_env.vars.get("approvals_path", "/api/approvals")
+    reviewer = readiness_env.vars.get("approvals_reviewer", "readiness-check")
+    evidence.expect(approvals.hitl_flow(http, path, reviewer=reviewer))
+
+
+@pytest.mark.infra("Monitor error rates (target <0.5%)", stage="post")
+def test_error_rate(readiness_env, http_client, evidence):
+    limit = _limit(readiness_env, "error_rate_max", 0.005)
+    rollback = _limit(readiness_env, "rollback_error_rate", 0.05)
+    query = readiness_env.vars.get("error_rate_query")
+    if query:
+        client = http_client(_required_var(readiness_env, "prometheus_url"))
+        evidence.expect(
+            error_rate.prometheus_error_rate(client, query, limit=limit, rollback=rollback)
+        )
+        return
+    _, api = _dashboard_paths(readiness_env)
+    paths = [*readiness_env.get("health_paths", DEFAULT_HEALTH_PATHS), api]
+    measured = _measure(readiness_env, {path: [path] for path in paths})
+    evidence.add("note", "no vars.error_rate_query: error rate sampled from the app")
+    evidence.expect(
+        error_rate.error_rate_within(
+            error_rate.from_samples(measured), limit=limit, rollback=rollback
+        )
+    )
+
+
+@pytest.mark.infra("Check performance metrics", stage="post")
+def test_performance_metrics(readiness_env, http_client, evidence):
+    _, api = _dashboard_paths(readiness_env)
+    default = [*readiness_env.get("health_paths", DEFAULT_HEALTH_PATHS), api]
+    paths = list(readiness_env.vars.get("performance_paths", default))
+    reported: dict[str, float] = {}
+    query = readiness_env.vars.get("latency_p95_query")
+    if query:
+        client = http_client(_required_var(readiness_env, "prometheus_url"))
+        try:
+            reported["Prometheus (vars.latency_p95_query)"] = prometheus.query_value(client, query)
+        except EndpointError as exc:
+            raise CheckFailed(str(exc)) from None
+    measured = _measure(readiness_env, {path: [path] for path in paths})
+    evidence.expect(
+        latency.latency_within(
+            measured,
+            limit_s=_limit(
+                readiness_env, "p95_target_s", _limit(readiness_env, "dashboard_load_s", 3)
+            ),
+            rollback_s=_limit(readiness_env, "rollback_p95_s", 10),
+            extra_p95=reported,
+        )
+    )
+
+
+@pytest.mark.db("Run smoke tests against production database", stage="post", severity="P0")
+def test_production_data_integrity(readiness_env, db, evidence):
+    configured = readiness_env.vars.get("integrity_sql_dir")
+    folder = readiness_env.workspace / configured if configured else INTEGRITY_SQL
+    result = integrity.check_integrity(db, integrity.assertion_files(folder))
+    if not result.ok:
+        evidence.add("trigger", "Data integrity issues", result.reason)
+    evidence.expect(result)
+
+
+@pytest.mark.infra("Verify all monitors active", stage="post")
+def test_monitors_active(readiness_env, http_client, evidence):
+    prometheus_api = http_client(_required_var(readiness_env, "prometheus_url"))
+    alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
+    evidence.expect(monitoring.monitoring_configured(prometheus_api, alertmanager))
+
+
+@pytest.mark.infra("Verify alerts delivering", stage="post")
+def test_alerts_delivering(readiness_env, http_client, evidence):
+    query = readiness_env.vars.get("alert_failures_query")
+    if not query:
+        pytest.skip(
+            "not run: manual: set vars.alert_failures_query (e.g. "
+            "sum(increase(alertmanager_notifications_failed_total[1h]))) or sign this line off"
+        )
+    client = http_client(_required_var(readiness_env, "prometheus_url"))
+    evidence.expect(monitoring.notifications_delivered(client, query))

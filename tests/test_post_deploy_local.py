@@ -1,0 +1,144 @@
+"""The README's promise for `--stage=post`: on the local target, GO when healthy, NO-GO when the
+dashboard is slow, ROLLBACK naming the trigger when the error rate or the P95 hits the
+runbook's rollback conditions or the Approvals drawer is broken in a real browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CHROMIUM
+
+REPO = Path(__file__).resolve().parent.parent
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark")
+POST_TITLES = {
+    "Dashboard loads <3s",
+    "All 8 tiles showing data",
+    "Approvals drawer opens",
+    "Create test approval",
+    "Verify HITL flow works",
+    "Monitor error rates (target <0.5%)",
+    "Check performance metrics",
+    "Run smoke tests against production database",
+    "Verify all monitors active",
+    "Verify alerts delivering",
+}
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+def run_post(tmp_path: Path, faults: str = "") -> tuple[int, dict[str, Any], str]:
+    env = {**os.environ, "READINESS_LOCAL_FAULTS": faults}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--readiness",
+            "--stage=post",
+            f"--readiness-report={tmp_path}",
+            *QUIET,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report_file = tmp_path / "readiness-local.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    return done.returncode, report, done.stdout + done.stderr
+
+
+def automated(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["title"]: i for i in report["items"] if not i["id"].startswith("runbook:")}
+
+
+@needs_chromium
+def test_the_healthy_local_target_is_go_after_the_deploy_with_only_post_items(
+    tmp_path: Path,
+) -> None:
+    status, report, output = run_post(tmp_path)
+    assert status == 0, output
+    assert (report["stage"], report["verdict"]) == ("post", "GO")
+    items = automated(report)
+    assert set(items) == POST_TITLES
+    assert {i["outcome"] for i in items.values()} == {"passed"}
+    load = items["Dashboard loads <3s"]
+    table = next(e for e in load["evidence"] if e["kind"] == "latency")
+    assert table["data"]["rows"][0]["count"] == 20
+    assert table["data"]["rows"][0]["p95_s"] < 3
+    chart = next(e for e in load["evidence"] if e["kind"] == "histogram")
+    assert chart["data"]["svg"].startswith("<svg ")
+    assert "<svg" not in chart["detail"]
+    html = (tmp_path / "readiness-local.html").read_text()
+    assert "<dt>Stage</dt><dd>post</dd>" in html
+
+
+def test_a_slow_dashboard_is_no_go_to_watch_not_rollback(tmp_path: Path) -> None:
+    status, report, output = run_post(tmp_path, "slow-dashboard")
+    assert status == 1, output
+    assert report["verdict"] == "NO-GO"
+    assert report["rollback"]["triggers"] == []
+    failed = {t: i for t, i in automated(report).items() if i["outcome"] == "failed"}
+    assert sorted(failed) == ["Check performance metrics", "Dashboard loads <3s"]
+    load = failed["Dashboard loads <3s"]
+    found = re.fullmatch(
+        r"P95 of / \+ /api/dashboard is ([\d.]+) s over 20 samples, above 3 s", load["reason"]
+    )
+    assert found, load["reason"]
+    assert 3 < float(found[1]) < 10  # the stand-in waits 3.5 s: slow, not a rollback
+    assert (load["severity"], load["trigger"]) == ("P1", None)
+
+
+@pytest.mark.parametrize(
+    ("fault", "trigger", "title", "reason"),
+    [
+        (
+            "error-rate-7pct",
+            "Error rate >5%",
+            "Monitor error rates (target <0.5%)",
+            "error rate 7.00% from Prometheus query",
+        ),
+        (
+            "p95-12s",
+            "P95 latency >10s",
+            "Check performance metrics",
+            "P95 of Prometheus (vars.latency_p95_query) is 12.00 s, above the rollback trigger",
+        ),
+        pytest.param(
+            "approvals-drawer-broken",
+            "Critical feature broken",
+            "Approvals drawer opens",
+            "the page threw: ReferenceError: openApprovalsDrawer is not defined",
+            marks=needs_chromium,
+        ),
+    ],
+)
+def test_a_hit_trigger_is_rollback_naming_it_with_the_runbooks_rollback_steps(
+    tmp_path: Path, fault: str, trigger: str, title: str, reason: str
+) -> None:
+    status, report, output = run_post(tmp_path, fault)
+    assert status == 1, output
+    assert report["verdict"] == "ROLLBACK"
+    assert report["sentence"].startswith(f"ROLLBACK: rollback trigger hit: {trigger} ({title}: ")
+    assert [t["trigger"] for t in report["rollback"]["triggers"]] == [trigger]
+    assert report["rollback"]["steps"][0] == (
+        "Revert application deployment (restore previous version)"
+    )
+    item = automated(report)[title]
+    assert reason in item["reason"]
+    assert item["severity"] == "P0"
+    markdown = (tmp_path / "readiness-local.md").read_text()
+    assert markdown.splitlines()[0] == f"**Verdict: ROLLBACK (trigger: {trigger})**"
+    assert "1. Revert application deployment (restore previous version)" in markdown
+    html = (tmp_path / "readiness-local.html").read_text()
+    assert 'id="readiness-rollback-steps"' in html
+    assert 'id="readiness-severity-P0"' in html
