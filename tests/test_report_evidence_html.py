@@ -75,3 +75,19 @@ def test_evidence_from_a_target_is_escaped() -> None:
     html = render_evidence([Evidence("note", "<b>bold</b>", "<script>alert(1)</script>")])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html and "<b>" not in html
+
+
+def test_a_latency_histogram_is_redrawn_from_its_numbers_never_from_a_stored_svg() -> None:
+    entry = Evidence(
+        "histogram",
+        "latency histogram of 6 samples",
+        data={
+            "counts": [1, 3, 2],
+            "edges": [0.1, 0.2, 0.3, 0.4],
+            "svg": "<svg onload=\"alert('stored')\"></svg>",
+        },
+    )
+    html = render_evidence([entry])
+    assert "alert('stored')" not in html
+    assert html.count("<rect ") == 3
+    assert 'aria-label="latency 100 ms to 400 ms"' in html

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeGuard
 
 from pytest_readiness.model import Evidence
 
@@ -120,4 +120,22 @@ def _seconds(value: Any) -> str:
     return f", {value:.1f} s" if isinstance(value, int | float) else ""
 
 
-_RENDERERS = {"command": _command, "sql": _sql}
+def _histogram(entry: Evidence) -> str:
+    """Redrawn from its numbers: a stored SVG string is never inlined (any check can write one)."""
+    from pytest_readiness.probes.latency import histogram_svg
+
+    counts, edges = entry.data.get("counts"), entry.data.get("edges")
+    if not (_numbers(counts) and _numbers(edges) and len(edges) >= 2):
+        return _plain(entry)
+    chart = histogram_svg([int(c) for c in counts], edges[0], edges[-1])
+    return (
+        f'<div class="evidence evidence-histogram"><p><span class="evidence-kind">histogram'
+        f"</span> {escape(entry.summary)}</p>{chart}</div>"
+    )
+
+
+def _numbers(value: Any) -> TypeGuard[list[float]]:
+    return isinstance(value, list) and all(isinstance(v, int | float) for v in value)
+
+
+_RENDERERS = {"command": _command, "sql": _sql, "histogram": _histogram}
