@@ -208,7 +208,7 @@ class ReadinessRunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         info = getattr(report, "readiness", None) or {}
         self._session.record(report.nodeid, report.when or "call", report.outcome, info)
-        if report.when == "teardown":
+        if report.when == "teardown" and self._config.getoption("xmlpath", None):
             report.user_properties.extend(junit_properties(self._session, report.nodeid))
 
     @pytest.hookimpl(hookwrapper=True)

@@ -66,7 +66,9 @@ _CENTRE = """(() => {
   if (!el) return null;
   el.scrollIntoView({block: "center"});
   const box = el.getBoundingClientRect();
-  return [box.x + box.width / 2, box.y + box.height / 2];
+  const x = box.x + box.width / 2, y = box.y + box.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  return [x, y, hit !== null && (hit === el || el.contains(hit))];
 })()"""
 
 
@@ -232,10 +234,10 @@ def click_opens(
         page = Page(browser)
         page.goto(url, deadline)
         steps.append(_note(f"Chromium loaded {url}", url=url))
-        centre = page.evaluate(_CENTRE % json.dumps(control))
+        centre = _clickable(page, control, deadline)
         if not centre:
             return ProbeResult.failed(f"{url} has no element matching {control}", steps)
-        page.click(*centre)
+        page.click(centre[0], centre[1])
         steps.append(_note(f"clicked {control}", x=centre[0], y=centre[1]))
         state = _wait_for(page, target, deadline)
         errors = page.page_errors()
@@ -252,6 +254,16 @@ def click_opens(
         return ProbeResult.failed(f"{exc} ({url})", steps)
     finally:
         browser.close()
+
+
+def _clickable(page: Page, selector: str, deadline: float) -> list[float] | None:
+    """The centre of the element once a click there would land on it (layout settled)."""
+    centre = page.evaluate(_CENTRE % json.dumps(selector))
+    poll_until = min(deadline, time.monotonic() + OPEN_WITHIN_S)
+    while centre and not centre[2] and time.monotonic() < poll_until:
+        time.sleep(0.05)
+        centre = page.evaluate(_CENTRE % json.dumps(selector))
+    return list(centre) if centre else None
 
 
 def _wait_for(page: Page, selector: str, deadline: float) -> str:
