@@ -113,6 +113,12 @@ def test_a_slow_dashboard_is_no_go_to_watch_not_rollback(tmp_path: Path) -> None
             "Check performance metrics",
             "P95 of Prometheus (vars.latency_p95_query) is 12.00 s, above the rollback trigger",
         ),
+        (
+            "invalid-constraint",
+            "Data integrity issues",
+            "Run smoke tests against production database",
+            "orders_total_capped",
+        ),
         pytest.param(
             "approvals-drawer-broken",
             "Critical feature broken",
