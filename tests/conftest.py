@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import textwrap
 import threading
 import uuid
@@ -123,6 +124,30 @@ class ReadinessProject:
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> ReadinessProject:
     return ReadinessProject(pytester)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_repo_checklist(
+    reports: Path, *args: str, faults: str = ""
+) -> tuple[int, dict[str, Any], str]:
+    """`pytest --readiness` on this repository (env `local`), as a user runs it: exit status,
+    the JSON report (empty if none was written) and the terminal output."""
+    env = {**os.environ, "READINESS_LOCAL_FAULTS": faults}
+    pytest_readiness = [sys.executable, "-m", "pytest", "--readiness"]
+    done = subprocess.run(
+        [*pytest_readiness, f"--readiness-report={reports}", *QUIET_PLUGINS, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report_file = reports / "readiness-local.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    return done.returncode, report, done.stdout + done.stderr
 
 
 def chromium_dump_dom(url: str, profile: Path) -> str:

@@ -4,35 +4,17 @@ its item to failed, naming the culprit."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_readiness import runbook
-
-REPO = Path(__file__).resolve().parent.parent
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark")
+from tests.conftest import REPO, run_repo_checklist
 
 
 def run_checklist(tmp_path: Path, *, faults: str = "") -> tuple[int, dict[str, Any], str]:
-    env = {**os.environ, "READINESS_LOCAL_FAULTS": faults}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--readiness", f"--readiness-report={tmp_path}", *QUIET],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    report_file = tmp_path / "readiness-local.json"
-    report = json.loads(report_file.read_text()) if report_file.exists() else {}
-    return done.returncode, report, done.stdout + done.stderr
+    return run_repo_checklist(tmp_path, faults=faults)
 
 
 def test_the_healthy_local_target_is_go_with_every_runbook_line_in_order(tmp_path: Path) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
-
 import pytest
 
 from tests.conftest import ReadinessProject
@@ -425,45 +420,3 @@ def test_an_interrupted_run_is_incomplete_and_no_go(project: ReadinessProject) -
     assert items["Build: PASSING"]["outcome"] == "passed"
     assert items["All specs: Complete"]["outcome"] == "not-run"
     assert items["All specs: Complete"]["reason"] == "not run: the run was interrupted"
-
-
-def test_sigterm_mid_run_writes_an_incomplete_report_and_exits_2(
-    project: ReadinessProject, pytester: pytest.Pytester
-) -> None:
-    started = pytester.path / "started"
-    project.checks(
-        f"""
-        import pathlib, time
-
-        @pytest.mark.gate("Build: PASSING")
-        def test_build(): pass
-
-        @pytest.mark.db("RLS tests: All passing")
-        def test_slow():
-            pathlib.Path({str(started)!r}).touch()
-            time.sleep(60)
-
-        @pytest.mark.docs("All specs: Complete")
-        def test_docs(): pass
-        """
-    )
-    process = pytester.popen(
-        [sys.executable, "-m", "pytest", "--readiness", "-p", "no:cacheprovider"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 2
-    report = project.report()
-    assert report["complete"] is False
-    assert report["verdict"] == "NO-GO"
-    outcomes = {item["title"]: item["outcome"] for item in report["items"]}
-    assert outcomes == {
-        "Build: PASSING": "passed",
-        "RLS tests: All passing": "not-run",
-        "All specs: Complete": "not-run",
-    }
-    assert (pytester.path / "reports" / "readiness-local.html").is_file()

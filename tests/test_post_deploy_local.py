@@ -4,20 +4,14 @@ runbook's rollback conditions or the Approvals drawer is broken in a real browse
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, run_repo_checklist
 
-REPO = Path(__file__).resolve().parent.parent
-QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark")
 POST_TITLES = {
     "Dashboard loads <3s",
     "All 8 tiles showing data",
@@ -34,27 +28,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not in
 
 
 def run_post(tmp_path: Path, faults: str = "") -> tuple[int, dict[str, Any], str]:
-    env = {**os.environ, "READINESS_LOCAL_FAULTS": faults}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--readiness",
-            "--stage=post",
-            f"--readiness-report={tmp_path}",
-            *QUIET,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    report_file = tmp_path / "readiness-local.json"
-    report = json.loads(report_file.read_text()) if report_file.exists() else {}
-    return done.returncode, report, done.stdout + done.stderr
+    return run_repo_checklist(tmp_path, "--stage=post", faults=faults)
 
 
 def automated(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -28,31 +28,16 @@ TEST_TITLE = "readiness check: test approval (safe to delete)"
 
 def hitl_flow(client: httpx.Client, path: str, *, reviewer: str = "readiness-check") -> ProbeResult:
     """Create a test approval, see it pending, approve it as a human, see it approved, delete it."""
-    steps: list[Evidence] = []
-    approval_id: Any = None
-    try:
-        created = json_body(
-            send(client, "POST", path, json={"title": TEST_TITLE, "test": True}, expect=(200, 201))
-        )
-        approval_id = field(created, ["id"], f"POST {path} answer")
-        steps.append(note(f"created test approval {approval_id}", approval_id=approval_id))
-        _expect_status(client, f"{path}/{approval_id}", "pending", steps)
-        send(
-            client,
-            "POST",
-            f"{path}/{approval_id}/approve",
-            json={"reviewer": reviewer, "human": True},
-            expect=(200, 201, 204),
-        )
-        steps.append(note(f"approved {approval_id} as {reviewer}"))
-        _expect_status(client, f"{path}/{approval_id}", "approved", steps)
-    except EndpointError as exc:
-        return failed(exc, [*steps, *_delete(client, path, approval_id)])
-    return ProbeResult.passed([*steps, *_delete(client, path, approval_id)])
+    return _test_approval(client, path, reviewer=reviewer)
 
 
 def create_test_approval(client: httpx.Client, path: str) -> ProbeResult:
     """Create a test approval, see it pending, delete it (the flow's first half)."""
+    return _test_approval(client, path, reviewer=None)
+
+
+def _test_approval(client: httpx.Client, path: str, *, reviewer: str | None) -> ProbeResult:
+    """A test approval's life, deleted again whatever happens; no reviewer: never approved."""
     steps: list[Evidence] = []
     approval_id: Any = None
     try:
@@ -62,6 +47,16 @@ def create_test_approval(client: httpx.Client, path: str) -> ProbeResult:
         approval_id = field(created, ["id"], f"POST {path} answer")
         steps.append(note(f"created test approval {approval_id}", approval_id=approval_id))
         _expect_status(client, f"{path}/{approval_id}", "pending", steps)
+        if reviewer is not None:
+            send(
+                client,
+                "POST",
+                f"{path}/{approval_id}/approve",
+                json={"reviewer": reviewer, "human": True},
+                expect=(200, 201, 204),
+            )
+            steps.append(note(f"approved {approval_id} as {reviewer}"))
+            _expect_status(client, f"{path}/{approval_id}", "approved", steps)
     except EndpointError as exc:
         return failed(exc, [*steps, *_delete(client, path, approval_id)])
     return ProbeResult.passed([*steps, *_delete(client, path, approval_id)])
