@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from pytest_readiness.config import MissingSetting, MissingVariable
+from pytest_readiness.probes._text import first_line
 
 _PYTEST_TIMEOUT = re.compile(r"Timeout \(>(?P<s>[0-9.]+)s\) from pytest-timeout")
 
@@ -42,13 +43,6 @@ def is_expected(exc: BaseException) -> bool:
         or _is_database_down(exc)
         or _network_reason(exc) is not None
     )
-
-
-def first_line(text: str) -> str:
-    for line in text.strip().splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
 
 
 def _network_reason(exc: BaseException) -> str | None:

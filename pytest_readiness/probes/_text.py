@@ -1,4 +1,4 @@
-"""Small text helpers shared by the output parsers: locating JSON inside noisy tool output."""
+"""Small text helpers shared by probes and reasons: one-line text, JSON inside noisy output."""
 
 from __future__ import annotations
 
@@ -36,3 +36,11 @@ def first(items: list[str], limit: int = 5) -> str:
     shown = ", ".join(items[:limit])
     rest = len(items) - limit
     return f"{shown} (+{rest} more)" if rest > 0 else shown
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line, stripped: a reason is one line."""
+    for line in text.strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return ""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from pytest_readiness.model import Evidence
+from pytest_readiness.probes._text import first_line
 
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 
@@ -84,10 +85,10 @@ def describe_error(exc: httpx.HTTPError) -> str:
     if "temporary failure in name resolution" in lowered or "no address associated" in lowered:
         return "DNS name does not resolve"
     if "certificate" in lowered or "ssl" in lowered:
-        return f"TLS error: {_first_line(text)}"
+        return f"TLS error: {first_line(text)}"
     if "connection refused" in lowered or "errno 111" in lowered:
         return "connection refused"
-    return _first_line(text)
+    return first_line(text)
 
 
 def describe_request_error(exc: httpx.HTTPError) -> str:
@@ -97,7 +98,3 @@ def describe_request_error(exc: httpx.HTTPError) -> str:
     except RuntimeError:
         return describe_error(exc)
     return f"{request.method} {request.url}: {describe_error(exc)}"
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
