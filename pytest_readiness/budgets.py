@@ -168,10 +168,12 @@ def _start_alarm(item: pytest.Item, seconds: float, reason: str) -> Callable[[],
 
 def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> TimeBudgets:
     """Make the budgets plugin; it takes pytest-timeout's timer only when that is installed."""
-    from pytest_readiness.xdist_phases import PHASE_DIR_KEY
+    shared = None
+    workerinput: Mapping[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: phase clocks are shared through files
+        from pytest_readiness.xdist_phases import PHASE_DIR_KEY
 
-    workerinput: Mapping[str, Any] = getattr(config, "workerinput", {})
-    shared = workerinput.get(PHASE_DIR_KEY)
+        shared = workerinput.get(PHASE_DIR_KEY)
     budgets = TimeBudgets(readiness, Path(shared) if shared else None)
     if config.pluginmanager.hasplugin("timeout"):
         config.pluginmanager.register(budgets, PLUGIN_NAME)

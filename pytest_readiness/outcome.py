@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.budgets import ItemTimedOut
-from pytest_readiness.fixtures import evidence_log
+from pytest_readiness.fixtures import EVIDENCE
 from pytest_readiness.reason import is_expected, reason_for
 from pytest_readiness.redact import Redactor
 from pytest_readiness.session import ReadinessSession
@@ -27,28 +27,32 @@ def describe_call(
 ) -> None:
     """Set `report.readiness`: plain data only, so it crosses from an xdist worker intact."""
     spec = readiness.spec(item.nodeid)
-    log = evidence_log(item)
-    sent = item.stash.get(_EVIDENCE_SENT, 0)
-    item.stash[_EVIDENCE_SENT] = len(log)
-    reason = failure = ""
-    if call.excinfo is not None and not report.passed:
-        reason = reason_for(call.excinfo.value)
-        failure = compact_failure(call.excinfo, reason)
     redact = readiness.redact
-    report.readiness = {  # type: ignore[attr-defined]
+    info: dict[str, Any] = {
         "title": spec.title if spec else item.name,
         "category": spec.category if spec else "",
         "phase": spec.phase if spec else 0,
         "blocking": spec.blocking if spec else True,
-        "reason": redact.text(reason),
-        "failure": redact.text(failure),
-        "evidence": [redact.data(e.to_dict()) for e in log.since(sent)],
+        "reason": "",
+        "failure": "",
         "start": call.start,
         "stop": call.stop,
         "not_run": not_run,
         # Running out of time fails the item, even when it happens in a fixture.
         "out_of_time": call.excinfo is not None and isinstance(call.excinfo.value, ItemTimedOut),
     }
+    if call.excinfo is not None and not report.passed:
+        reason = reason_for(call.excinfo.value)
+        info["reason"] = redact.text(reason)
+        info["failure"] = redact.text(compact_failure(call.excinfo, reason))
+    log = item.stash.get(EVIDENCE, None)
+    sent = item.stash.get(_EVIDENCE_SENT, 0)
+    if log is not None and len(log) > sent:
+        # Only a report with evidence carries the key: a dict of plain scalars is not tracked
+        # by the garbage collector, which pytest runs five times at exit.
+        info["evidence"] = [redact.data(e.to_dict()) for e in log.since(sent)]
+        item.stash[_EVIDENCE_SENT] = len(log)
+    report.readiness = info  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class CompactRepr:
 
 def redact_report(redact: Redactor, report: pytest.TestReport, *, compact: bool) -> None:
     """Every output (terminal, JUnit XML, HTML) reads the report: redact it once, here."""
-    report.sections = [(title, redact.text(content)) for title, content in report.sections]
+    if report.sections:
+        report.sections = [(title, redact.text(content)) for title, content in report.sections]
     longrepr = report.longrepr
     if longrepr is None:
         return

@@ -101,7 +101,7 @@ def _start_readiness(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
-    if config.pluginmanager.hasplugin("xdist"):
+    if _distributed(config):
         from pytest_readiness.xdist_phases import register_xdist_phases
 
         register_xdist_phases(config)
@@ -111,6 +111,19 @@ def _start_readiness(config: pytest.Config) -> None:
     if controller:
         html.enable(config, session)
         _cancel_on_sigterm(config)
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """True in an xdist worker and in a controller that will start workers (`-n N`, N > 0).
+
+    pytest-xdist settles `dist`/`tx` in its `pytest_cmdline_main`, before any
+    `pytest_configure`; a run without workers then pays nothing for the phase barrier.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return False
+    if hasattr(config, "workerinput"):
+        return True
+    return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
 
 def _cancel_on_sigterm(config: pytest.Config) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,13 +76,13 @@ class CheckSpec:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemRecord:
     """The result of one item as its setup/call/teardown reports arrive."""
 
     outcome: Outcome | None = None
     reason: str = ""
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: tuple[Evidence, ...] = ()
     started: float | None = None
     stopped: float | None = None
     duration_s: float = 0.0
@@ -196,7 +196,8 @@ class ReadinessSession:
 
     def record(self, nodeid: str, when: str, outcome: str, info: Mapping[str, Any]) -> None:
         record = self.records.setdefault(nodeid, ItemRecord())
-        record.evidence.extend(Evidence.from_dict(e) for e in info.get("evidence", ()))
+        if "evidence" in info:
+            record.evidence += tuple(Evidence.from_dict(e) for e in info["evidence"])
         record.add_phase(
             when,
             outcome,
@@ -311,7 +312,7 @@ class ReadinessSession:
             duration_s=max(record.duration_s, 0.0),
             started_at=_iso(record.started) if record.started else None,
             finished_at=_iso(record.stopped) if record.stopped else None,
-            evidence=tuple(record.evidence),
+            evidence=record.evidence,
         )
         return self._with_severity(item, spec) if self.stage == POST_STAGE else item
 

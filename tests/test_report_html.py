@@ -148,3 +148,37 @@ def test_above_the_row_limit_pytest_html_draws_no_rows_and_our_table_has_them_al
     assert pytest_html_tests(html) == []
     assert html.count('<tr id="item-') == 2
     assert "left out above 1 items" in html
+
+
+def test_pytest_html_keeps_every_row_it_shows_while_skipping_passed_setups_and_teardowns(
+    project: ReadinessProject,
+) -> None:
+    """Dropping passed setup/teardown rows early (B1) must not lose an error or teardown log."""
+    project.checks(
+        """
+        @pytest.fixture
+        def noisy():
+            yield
+            print("teardown said goodbye")
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("fixture broke")
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(noisy): pass
+
+        @pytest.mark.gate("Lint: 0 warnings")
+        def test_lint(broken): pass
+        """
+    )
+    assert project.run().ret == 1
+    tests = pytest_html_tests(project.text())
+    ids = sorted(test["testId"] for test in tests)
+    assert ids == [
+        "checks/test_checks.py::test_build",
+        "checks/test_checks.py::test_lint::setup",
+    ]
+    build = next(test for test in tests if test["testId"].endswith("test_build"))
+    assert "teardown said goodbye" in build["log"]
+    assert build["result"] == "Passed"

@@ -108,8 +108,8 @@ class HtmlReportHooks:
         ]
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        if self._table_is_ours:
-            del cells[:]
+        if self._table_is_ours or _never_shown(report):
+            del cells[:]  # pytest-html then skips its per-row work (regexes, logs, hooks)
             return
         info = getattr(report, "readiness", None) or {}
         spec = self._session.spec(report.nodeid)
@@ -126,6 +126,19 @@ class HtmlReportHooks:
         evidence = [Evidence.from_dict(e) for e in info.get("evidence", ())]
         if evidence:
             data[:0] = [self._session.redact.text(render_evidence(evidence))]
+
+
+def _never_shown(report: pytest.TestReport) -> bool:
+    """A passed setup or teardown: pytest-html builds its row and then drops it.
+
+    The one thing it keeps from a passed teardown is that phase's captured output, appended
+    to the call's row; a teardown that captured something is therefore still processed.
+    """
+    if report.when == "setup":
+        return report.passed
+    if report.when == "teardown":
+        return report.passed and not any("teardown" in title for title, _ in report.sections)
+    return False
 
 
 def _flat(value: Any) -> str:
