@@ -224,6 +224,15 @@ class ReadinessRunHooks:
         if report.when == "teardown" and self._config.getoption("xmlpath", None):
             report.user_properties.extend(junit_properties(self._session, report.nodeid))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        """An item that ran out of time before its test started (phase budget spent, a fixture
+        too slow) is `failed` in our report; pytest's terminal would call it an ERROR."""
+        info = getattr(report, "readiness", None) or {}
+        if report.when == "setup" and report.failed and info.get("out_of_time"):
+            return "failed", "F", "FAILED"
+        return None
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
