@@ -111,6 +111,8 @@ def _start_readiness(config: pytest.Config) -> None:
     if controller:
         html.enable(config, session)
         _cancel_on_sigterm(config)
+    else:
+        _stop_worker_on_signals(config)
 
 
 def _distributed(config: pytest.Config) -> bool:
@@ -136,6 +138,31 @@ def _cancel_on_sigterm(config: pytest.Config) -> None:
 
     def restore() -> None:
         signal.signal(signal.SIGTERM, previous)
+
+    config.add_cleanup(restore)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_worker_on_signals(config: pytest.Config) -> None:
+    """An xdist worker told to stop (SIGINT from its controller, or SIGTERM sent by CI to the
+    whole process group) interrupts its item once, then ignores further signals so that its
+    teardown, which kills the item's commands, is not cut short."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
+        raise KeyboardInterrupt(f"received signal {signum}")
+
+    try:
+        previous = {each: signal.signal(each, interrupt) for each in STOP_SIGNALS}
+    except ValueError:  # not the main thread: xdist's execmodel decides, leave signals alone
+        return
+
+    def restore() -> None:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
 
     config.add_cleanup(restore)
 

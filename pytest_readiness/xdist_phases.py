@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -118,6 +119,17 @@ class XdistPhaseHooks:
         if reason is not None:
             pytest.skip(reason)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        """Controller, interrupted: interrupt the workers as well.
+
+        Otherwise pytest-xdist asks each worker to exit, waits 10 s for the item it is
+        running, and then kills it outright, so the item's commands are never stopped.
+        Runs before xdist's own teardown of the workers; our reports are already written.
+        """
+        if exitstatus == pytest.ExitCode.INTERRUPTED and self._phase_dir is not None:
+            interrupt_workers(self._phase_dir)
+
     @pytest.hookimpl
     def pytest_unconfigure(self) -> None:
         """Remove the phase maps once the run is over."""
@@ -162,7 +174,10 @@ def write_phase_map(
     workerinput = getattr(config, "workerinput", None)
     if not workerinput or PHASE_DIR_KEY not in workerinput:
         return
-    shared: dict[str, Any] = {"phases": {item.nodeid: phase_of_item(item) for item in items}}
+    shared: dict[str, Any] = {
+        "phases": {item.nodeid: phase_of_item(item) for item in items},
+        "pid": os.getpid(),  # so an interrupted controller can interrupt this worker
+    }
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         shared["plan"] = [spec.to_dict() for spec in readiness.plan]
@@ -174,6 +189,27 @@ def read_phase_map(phase_dir: Path, worker_id: str) -> dict[str, int]:
     """Controller side: the phase map written by worker ``worker_id``."""
     phases: dict[str, int] = _read_shared(phase_dir, worker_id)["phases"]
     return phases
+
+
+def interrupt_workers(phase_dir: Path) -> list[int]:
+    """Controller side: send SIGINT to every worker that wrote a phase map; returns their pids.
+
+    A worker is a child of the controller that nobody has waited for yet, so its pid cannot
+    have been reused by another process.
+    """
+    interrupted = []
+    for path in sorted(phase_dir.glob("*.json")):
+        if path.name == CANCELLED_FILE:
+            continue
+        pid = json.loads(path.read_text(encoding="utf-8")).get("pid")
+        if not isinstance(pid, int):
+            continue
+        try:
+            os.kill(pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
+            continue
+        interrupted.append(pid)
+    return interrupted
 
 
 def cancel_later_phases(

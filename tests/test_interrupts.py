@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.conftest import QUIET_PLUGINS, ReadinessProject
+from tests.test_budgets import process_is_gone, read_pid
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
@@ -35,18 +36,22 @@ def test_a_signal_mid_run_writes_an_incomplete_no_go_report_and_exits_2(
     workers: tuple[str, ...],
     whole_group: bool,
 ) -> None:
-    started = pytester.path / "started"
+    started = pytester.path / "command.pid"
+    interrupted = pytester.path / "interrupted"
     project.checks(
         f"""
-        import pathlib, time
+        import pathlib
 
         @pytest.mark.gate("Build: PASSING")
         def test_build(): pass
 
         @pytest.mark.db("RLS tests: All passing")
-        def test_slow():
-            pathlib.Path({str(started)!r}).touch()
-            time.sleep(60)
+        def test_slow(run):
+            try:
+                run("sh -c 'sleep 300 & echo $! > {started}; wait'", timeout=600)
+            except KeyboardInterrupt as exc:
+                pathlib.Path({str(interrupted)!r}).write_text(repr(exc))
+                raise
 
         @pytest.mark.docs("All specs: Complete")
         def test_docs(): pass
@@ -60,7 +65,7 @@ def test_a_signal_mid_run_writes_an_incomplete_no_go_report_and_exits_2(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(started.exists)
+        wait_for(lambda: started.exists() and started.read_text().strip() != "")
         if whole_group:
             os.killpg(process.pid, signum)
         else:
@@ -76,6 +81,13 @@ def test_a_signal_mid_run_writes_an_incomplete_no_go_report_and_exits_2(
     }
     for suffix in ("html", "json", "md"):
         assert (pytester.path / "reports" / f"readiness-local.{suffix}").is_file()
+    # The interrupted item's command is stopped too. Under -n the controller interrupts its
+    # workers; left to pytest-xdist they would be killed outright and the command orphaned.
+    assert process_is_gone(read_pid(started))
+    if workers:
+        # Interrupted by a signal at once (our worker handler names it), not by pytest-xdist's
+        # teardown, which waits 10 s and then makes execnet interrupt the worker anonymously.
+        assert "received signal" in interrupted.read_text()
 
 
 def test_a_worker_that_crashes_is_an_error_item_and_the_report_is_complete(

@@ -8,6 +8,10 @@ Items of the last phase are written first, so collection order alone cannot pass
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.scheduler.phase_barrier import PhaseMapError
-from pytest_readiness.xdist_phases import XdistPhaseHooks, read_phase_map
+from pytest_readiness.xdist_phases import XdistPhaseHooks, interrupt_workers, read_phase_map
 from tests.conftest import ReadinessProject
 
 WORKTREE = Path(__file__).resolve().parent.parent
@@ -223,3 +227,32 @@ def test_a_worker_that_wrote_no_phase_map_is_named_with_the_missing_call(
 ) -> None:
     with pytest.raises(PhaseMapError, match=r"worker gw4 wrote no phase map.*write_phase_map"):
         read_phase_map(tmp_path, "gw4")
+
+
+def test_an_interrupted_controller_interrupts_each_worker_that_wrote_a_phase_map(
+    tmp_path: Path,
+) -> None:
+    """Without this, xdist waits for a busy worker before execnet interrupts it (5 to 10 s)."""
+    ready = tmp_path / "ready"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pathlib, signal, sys, time\n"
+            "signal.signal(signal.SIGINT, lambda *_: sys.exit(42))\n"
+            f"pathlib.Path({str(ready)!r}).touch()\n"
+            "time.sleep(60)\n",
+        ]
+    )
+    try:
+        while not ready.exists():
+            assert child.poll() is None
+            time.sleep(0.01)
+        (tmp_path / "gw0.json").write_text(json.dumps({"phases": {}, "pid": child.pid}))
+        (tmp_path / "gw1.json").write_text(json.dumps({"phases": {}}))  # an older worker
+        (tmp_path / "cancelled.json").write_text("{}")
+        assert interrupt_workers(tmp_path) == [child.pid]
+        assert child.wait(timeout=30) == 42  # the SIGINT handler ran
+    finally:
+        child.kill()
+        child.wait()
