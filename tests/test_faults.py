@@ -255,6 +255,7 @@ FAULTS: dict[str, Callable[[Targets], Fault]] = {
 }
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["in-process", "xdist"])
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_a_fault_is_one_item_with_a_one_line_reason_and_a_complete_no_go_report(
     project: ReadinessProject,
@@ -262,13 +263,15 @@ def test_a_fault_is_one_item_with_a_one_line_reason_and_a_complete_no_go_report(
     monkeypatch: pytest.MonkeyPatch,
     targets: Targets,
     name: str,
+    workers: tuple[str, ...],
 ) -> None:
     monkeypatch.delenv("READINESS_FAULT_BASE_URL", raising=False)
     fault = FAULTS[name](targets)
     project.config(fault.config)
     project.checks(fault.check)
     project.checks('@pytest.mark.docs("All specs: Complete")\ndef test_docs(): pass\n', "test_ok")
-    result = project.run()
+    # Under -n the same fault meets a worker process; the report must not change.
+    result = project.run_subprocess(*workers) if workers else project.run()
     terminal = "\n".join(result.outlines + result.errlines)
     assert "Traceback" not in terminal
     if fault.outcome == "usage error":
