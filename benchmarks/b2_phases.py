@@ -88,6 +88,12 @@ def report(items: list[dict[str, Any]], workers: int, wall: float) -> None:
     print(f"  bound from measured durations  {bound:6.2f} s  (span = {span / bound:.2f}x bound)")
     mean = sum(i["duration_s"] for i in items) / len(items)
     print(f"  mean item duration             {mean:6.2f} s  (the server waits {WAIT_S} s)")
+    for phase in range(1, len(CATEGORIES) + 1):
+        durations = [i["duration_s"] for i in items if i["phase"] == phase]
+        print(
+            f"    phase {phase}: mean {sum(durations) / len(durations):.2f} s, "
+            f"max {max(durations):.2f} s, bound {phase_bound(items, phase, workers):.2f} s"
+        )
     ordered = True
     for earlier, later in itertools.pairwise(range(1, len(CATEGORIES) + 1)):
         last_end = max(moment(i["finished_at"]) for i in items if i["phase"] == earlier)

@@ -290,3 +290,24 @@ def test_a_fault_is_one_item_with_a_one_line_reason_and_a_complete_no_go_report(
         assert (pytester.path / "reports" / f"readiness-local.{suffix}").is_file()
     if name == "command-hangs":
         assert process_is_gone(read_pid(targets.tmp / "hung.pid"))
+
+
+def test_clients_share_one_tls_context_per_setting_and_each_setting_still_holds(
+    https_server: str,
+) -> None:
+    """B2: each item's client reused a fresh CA store load (20 ms CPU); sharing must not
+    blur `verify=False` into `verify=True` or back."""
+    import httpx
+
+    from pytest_readiness.probes.http import recording_client, tls_context
+
+    rows: list[object] = []
+    strict = recording_client(rows.append, https_server, timeout=5)
+    lax = recording_client(rows.append, https_server, timeout=5, verify=False)
+    with strict, lax:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            strict.get("/")
+        assert lax.get("/").status_code == 200
+    assert tls_context(True) is tls_context(True)
+    assert tls_context(True) is not tls_context(False)
+    assert len(rows) == 2

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
-from pytest_readiness.probes.http import describe_error
+from pytest_readiness.probes.http import describe_error, tls_context
 
 METHOD = "nearest-rank"
 TRIGGER_EVIDENCE = "trigger"
@@ -103,7 +103,10 @@ def measure(
 
     async def run() -> dict[str, list[Sample]]:
         async with httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, headers=dict(headers or {})
+            base_url=base_url,
+            timeout=timeout,
+            headers=dict(headers or {}),
+            verify=tls_context(True),
         ) as client:
             return await sample_all(client, targets, samples=samples, concurrency=concurrency)
 
