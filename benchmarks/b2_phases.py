@@ -65,6 +65,24 @@ def make_project(root: Path, port: int) -> None:
     (checks / "test_b2.py").write_text(source)
 
 
+PLAIN = """
+import urllib.request
+
+def test_plain_{n}():
+    with urllib.request.urlopen("http://127.0.0.1:{port}/slow") as response:
+        assert response.status == 200
+"""
+
+
+def make_plain_project(root: Path, port: int) -> None:
+    """The same 64 waits as plain tests, for `pytest -n N` without readiness (no phases)."""
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    total = PER_PHASE * len(CATEGORIES)
+    source = "".join(PLAIN.format(n=n, port=port) for n in range(total))
+    (root / "test_plain.py").write_text(source)
+
+
 def moment(stamp: str) -> float:
     return datetime.fromisoformat(stamp).timestamp()
 
@@ -119,12 +137,32 @@ def main() -> int:
         began = time.perf_counter()
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - began
-        server.shutdown()
         if done.returncode != 0:
             print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
             return 1
         data = json.loads((project / "reports" / "readiness-local.json").read_text())
+        # Reference: what pytest-xdist alone costs for the same waits (start-up included).
+        plain = project / "plain"
+        make_plain_project(plain, server.server_port)
+        began = time.perf_counter()
+        reference = subprocess.run(
+            [sys.executable, "-m", "pytest", *QUIET, "-n", str(workers)],
+            cwd=plain,
+            capture_output=True,
+            text=True,
+        )
+        plain_wall = time.perf_counter() - began
+        server.shutdown()
+        if reference.returncode != 0:
+            print(reference.stdout[-3000:], sep="\n")
+            return 1
     report(data["items"], workers, wall)
+    ideal = len(CATEGORIES) * math.ceil(PER_PHASE / workers) * WAIT_S
+    print(
+        f"  reference: plain `pytest -n {workers}` of the same waits (no readiness, no phases): "
+        f"{plain_wall:.2f} s = {plain_wall / ideal:.2f}x ideal; readiness adds "
+        f"{wall - plain_wall:+.2f} s"
+    )
     return 0
 
 
