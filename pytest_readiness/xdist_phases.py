@@ -121,14 +121,16 @@ class XdistPhaseHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, exitstatus: int) -> None:
-        """Controller, interrupted: interrupt the workers as well.
+        """Controller, interrupted: interrupt the running workers as well.
 
-        Otherwise pytest-xdist asks each worker to exit, waits 10 s for the item it is
-        running, and then kills it outright, so the item's commands are never stopped.
-        Runs before xdist's own teardown of the workers; our reports are already written.
+        Otherwise pytest-xdist asks each worker to exit and waits for the item it is running:
+        execnet interrupts a busy worker only after 5 s and kills it after 10 s. Runs before
+        xdist's own teardown of the workers; our reports are already written.
         """
-        if exitstatus == pytest.ExitCode.INTERRUPTED and self._phase_dir is not None:
-            interrupt_workers(self._phase_dir)
+        if exitstatus != pytest.ExitCode.INTERRUPTED or self._phase_dir is None:
+            return
+        if self.scheduler is not None:  # its nodes are the live workers (crashed ones removed)
+            interrupt_workers(self._phase_dir, [node.gateway.id for node in self.scheduler.nodes])
 
     @pytest.hookimpl
     def pytest_unconfigure(self) -> None:
@@ -191,17 +193,19 @@ def read_phase_map(phase_dir: Path, worker_id: str) -> dict[str, int]:
     return phases
 
 
-def interrupt_workers(phase_dir: Path) -> list[int]:
-    """Controller side: send SIGINT to every worker that wrote a phase map; returns their pids.
+def interrupt_workers(phase_dir: Path, worker_ids: Iterable[str]) -> list[int]:
+    """Controller side: send SIGINT to the given live workers; returns the pids signalled.
 
-    A worker is a child of the controller that nobody has waited for yet, so its pid cannot
-    have been reused by another process.
+    A live worker is a child of the controller that nobody has waited for yet, so its pid
+    (from its phase map) cannot have been reused by another process. A crashed worker has
+    been reaped: it must not be in `worker_ids`.
     """
     interrupted = []
-    for path in sorted(phase_dir.glob("*.json")):
-        if path.name == CANCELLED_FILE:
+    for worker_id in worker_ids:
+        try:
+            pid = _read_shared(phase_dir, worker_id).get("pid")
+        except PhaseMapError:
             continue
-        pid = json.loads(path.read_text(encoding="utf-8")).get("pid")
         if not isinstance(pid, int):
             continue
         try:
