@@ -6,6 +6,7 @@ Nothing here knows pytest or does I/O; every output format renders a `Report`.
 from __future__ import annotations
 
 import enum
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,22 +196,22 @@ class Report:
     duration_s: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property  # items are immutable; every output asks again
     def blockers(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.is_blocker)
 
-    @property
+    @functools.cached_property  # items are immutable; every output asks again
     def warnings(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.is_warning)
 
-    @property
+    @functools.cached_property  # items are immutable; every output asks again
     def triggers(self) -> tuple[Item, ...]:
         """Post stage: failed items that hit a rollback trigger (their `extra["trigger"]`)."""
         if self.stage != POST_STAGE:
             return ()
         return tuple(item for item in self.items if item_trigger(item) is not None)
 
-    @property
+    @functools.cached_property  # items are immutable; every output asks again
     def verdict(self) -> Verdict:
         """The one verdict computation: ROLLBACK (post stage, a trigger hit), NO-GO or GO."""
         if self.triggers:

@@ -188,61 +188,52 @@ def pytest_collection_modifyitems(
             write_phase_map(config, items, plan_phase(readiness))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    readiness = item.config.stash.get(READINESS_SESSION, None)
-    if readiness is None:
-        return
-    spec = readiness.spec(item.nodeid)
-    reason = readiness.not_run_reason(spec.phase) if spec else None
-    if reason is not None:
-        evidence_log(item).add("note", reason)
-        item.stash[NOT_RUN] = reason
-        pytest.skip(reason)
-    over = item.config.stash[BUDGETS].over_budget(item)
-    if over is not None:
-        evidence_log(item).add("note", f"not started: {over}")
-        raise ItemTimedOut(over)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """A check marked `retry=` has its function called again until it passes (see retry.py)."""
-    readiness = pyfuncitem.config.stash.get(READINESS_SESSION, None)
-    spec = readiness.spec(pyfuncitem.nodeid) if readiness else None
-    if spec is None or spec.retry is None or pyfuncitem.stash.get(RETRYING, False):
-        return None
-    pyfuncitem.stash[RETRYING] = True  # each attempt re-enters the hook and takes pytest's path
-
-    def attempt() -> object:
-        return pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
-
-    try:
-        run_with_retries(attempt, spec.retry, evidence_log(pyfuncitem))
-    finally:
-        pyfuncitem.stash[RETRYING] = False
-    return True
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, Any, None]:
-    outcome = yield
-    readiness = item.config.stash.get(READINESS_SESSION, None)
-    if readiness is None:
-        return
-    report: pytest.TestReport = outcome.get_result()
-    describe_call(readiness, item, call, report, not_run=item.stash.get(NOT_RUN, None))
-    redact_report(readiness.redact, report, compact=item.config.option.tbstyle == "auto")
-
-
 class ReadinessRunHooks:
     """Hooks that need the run's state; registered only in `--readiness` mode."""
 
     def __init__(self, config: pytest.Config, session: ReadinessSession) -> None:
         self._config = config
         self._session = session
+        self._compact = config.option.tbstyle == "auto"
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        spec = self._session.spec(item.nodeid)
+        reason = self._session.not_run_reason(spec.phase) if spec else None
+        if reason is not None:
+            evidence_log(item).add("note", reason)
+            item.stash[NOT_RUN] = reason
+            pytest.skip(reason)
+        over = self._config.stash[BUDGETS].over_budget(item)
+        if over is not None:
+            evidence_log(item).add("note", f"not started: {over}")
+            raise ItemTimedOut(over)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        """A check marked `retry=` has its function called again until it passes (retry.py)."""
+        spec = self._session.spec(pyfuncitem.nodeid)
+        if spec is None or spec.retry is None or pyfuncitem.stash.get(RETRYING, False):
+            return None
+        pyfuncitem.stash[RETRYING] = True  # each attempt re-enters the hook and takes pytest's path
+
+        def attempt() -> object:
+            return pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+
+        try:
+            run_with_retries(attempt, spec.retry, evidence_log(pyfuncitem))
+        finally:
+            pyfuncitem.stash[RETRYING] = False
+        return True
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        describe_call(self._session, item, call, report, not_run=item.stash.get(NOT_RUN, None))
+        redact_report(self._session.redact, report, compact=self._compact)
+        return report
 
     @pytest.hookimpl(tryfirst=True)  # before junitxml reads the teardown's user_properties
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

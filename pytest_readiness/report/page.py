@@ -7,6 +7,7 @@ every item with its evidence. All text is escaped; the whole fragment is redacte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -48,8 +49,11 @@ def render_summary(
     return redact.text("\n".join(part for part in parts if part))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]")
+
+
 def anchor(item: Item) -> str:
-    return "item-" + "".join(c if c.isalnum() else "-" for c in item.id)
+    return "item-" + _NOT_ALNUM.sub("-", item.id)
 
 
 def phase_title(report: Report, order: int) -> str:
