@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from detect_secrets.core.secrets_collection import SecretsCollection
-from detect_secrets.settings import default_settings, transient_settings
+from typing import TYPE_CHECKING, Any
 
 from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import first
+
+if TYPE_CHECKING:  # detect-secrets costs ~70 ms to import: only a run that scans pays it
+    from detect_secrets.core.secrets_collection import SecretsCollection
 
 BASELINE = ".secrets.baseline"
 
@@ -89,6 +89,9 @@ def _scan(workspace: Path, head: str, status_digest: str) -> ProbeResult:
 
 
 def _findings(workspace: Path, files: list[str]) -> list[Finding]:
+    from detect_secrets.core.secrets_collection import SecretsCollection
+    from detect_secrets.settings import default_settings, transient_settings
+
     baseline = _load_baseline(workspace / BASELINE)
     if baseline is None:
         with default_settings():
@@ -104,6 +107,8 @@ def _findings(workspace: Path, files: list[str]) -> list[Finding]:
 
 
 def _collect(workspace: Path, files: list[str]) -> SecretsCollection:
+    from detect_secrets.core.secrets_collection import SecretsCollection
+
     collection = SecretsCollection(root=str(workspace))
     for name in files:
         collection.scan_file(name)
