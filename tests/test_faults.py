@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from cryptography import x509
@@ -25,6 +26,7 @@ from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pytest_readiness.probes.http import recording_client, tls_context
 from tests.conftest import ADMIN_DSN, ReadinessProject
 from tests.test_budgets import process_is_gone, read_pid
 
@@ -295,12 +297,8 @@ def test_a_fault_is_one_item_with_a_one_line_reason_and_a_complete_no_go_report(
 def test_clients_share_one_tls_context_per_setting_and_each_setting_still_holds(
     https_server: str,
 ) -> None:
-    """B2: each item's client reused a fresh CA store load (20 ms CPU); sharing must not
-    blur `verify=False` into `verify=True` or back."""
-    import httpx
-
-    from pytest_readiness.probes.http import recording_client, tls_context
-
+    """B2: each item's client loaded the CA store again (20 ms of CPU); sharing one context
+    must not blur `verify=False` into `verify=True` or back."""
     rows: list[object] = []
     strict = recording_client(rows.append, https_server, timeout=5)
     lax = recording_client(rows.append, https_server, timeout=5, verify=False)
