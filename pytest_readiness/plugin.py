@@ -110,9 +110,9 @@ def _start_readiness(config: pytest.Config) -> None:
         config.args = [str(settings.checklist)]
     if controller:
         html.enable(config, session)
-        _cancel_on_sigterm(config)
+        _interrupt_on(config, (signal.SIGTERM,), once=False)
     else:
-        _stop_worker_on_signals(config)
+        _interrupt_on(config, (signal.SIGINT, signal.SIGTERM), once=True)
 
 
 def _distributed(config: pytest.Config) -> bool:
@@ -128,36 +128,23 @@ def _distributed(config: pytest.Config) -> bool:
     return config.getoption("dist", "no") != "no" and bool(config.getoption("tx", None))
 
 
-def _cancel_on_sigterm(config: pytest.Config) -> None:
-    """CI cancels a job with SIGTERM: treat it like Ctrl-C so the report is still written."""
+def _interrupt_on(config: pytest.Config, signals: tuple[int, ...], *, once: bool) -> None:
+    """Turn `signals` into KeyboardInterrupt, so the run ends as after Ctrl-C: reports written.
+
+    The controller takes SIGTERM (CI cancelling the job). An xdist worker takes SIGINT (its
+    interrupted controller) and SIGTERM (CI signalling the whole process group) `once`: later
+    signals are ignored, so the teardown that kills the item's commands is not cut short.
+    """
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"received signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    config.add_cleanup(restore)
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _stop_worker_on_signals(config: pytest.Config) -> None:
-    """An xdist worker told to stop (SIGINT from its controller, or SIGTERM sent by CI to the
-    whole process group) interrupts its item once, then ignores further signals so that its
-    teardown, which kills the item's commands, is not cut short."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        for each in STOP_SIGNALS:
-            signal.signal(each, signal.SIG_IGN)
+        if once:
+            for each in signals:
+                signal.signal(each, signal.SIG_IGN)
         raise KeyboardInterrupt(f"received signal {signum}")
 
     try:
-        previous = {each: signal.signal(each, interrupt) for each in STOP_SIGNALS}
-    except ValueError:  # not the main thread: xdist's execmodel decides, leave signals alone
+        previous = {each: signal.signal(each, interrupt) for each in signals}
+    except ValueError:  # not the main thread: whoever runs us there owns the signals
         return
 
     def restore() -> None:
