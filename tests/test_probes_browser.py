@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -84,3 +86,20 @@ def test_an_executable_that_is_not_a_browser_fails_without_hanging(tmp_path) -> 
     result = browser.click_opens(str(fake), "http://127.0.0.1:9/", control=CONTROL, target=DRAWER)
     assert not result.ok
     assert result.reason.startswith("Chromium exited")
+
+
+def test_an_event_read_in_the_same_chunk_as_a_reply_is_kept() -> None:
+    """The page error used to be dropped when it arrived in one read with a reply (flaky on
+    a loaded machine: "the drawer is closed" without the ReferenceError)."""
+    inbox = browser.Inbox()
+    error = {
+        "method": "Runtime.exceptionThrown",
+        "sessionId": "S",
+        "params": {"exceptionDetails": {"text": "Uncaught ReferenceError"}},
+    }
+    reply = b'{"id": 7, "result": {}}\0'
+    event = json.dumps(error).encode()
+    inbox.feed(reply + event[:10])  # a reply, then the start of an event
+    inbox.feed(event[10:] + b'\0{"id": 8, "result": {"v": 1}}\0{"method": "Page.')
+    assert inbox.replies == {7: {"id": 7, "result": {}}, 8: {"id": 8, "result": {"v": 1}}}
+    assert inbox.events == [error]

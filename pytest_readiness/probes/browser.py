@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +82,29 @@ def find_chromium(configured: str | None = None) -> str | None:
     return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
 
 
+class Inbox:
+    """What Chromium sent over the pipe, NUL-delimited JSON: replies by id, events in order.
+
+    One read can hold a reply and the events after it; every message is routed as soon as
+    it is read, so an event that came in the same chunk as a reply is never dropped (a page
+    error lost that way made a broken drawer read as merely "closed").
+    """
+
+    def __init__(self) -> None:
+        self._partial = b""
+        self.replies: dict[int, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+
+    def feed(self, chunk: bytes) -> None:
+        *complete, self._partial = (self._partial + chunk).split(b"\0")
+        for raw in complete:
+            message = json.loads(raw)
+            if "id" in message:
+                self.replies[message["id"]] = message
+            else:
+                self.events.append(message)
+
+
 class Chromium:
     """One headless Chromium process and its CDP pipe."""
 
@@ -119,8 +141,7 @@ class Chromium:
             os.close(to_browser)
             os.close(from_browser)
         self._ids = itertools.count(1)
-        self._buffer = b""
-        self.events: list[dict[str, Any]] = []
+        self._inbox = Inbox()
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str = "") -> Any:
         """Send one command and return its result; a CDP error is a `BrowserError`."""
@@ -133,16 +154,19 @@ class Chromium:
         except OSError:
             raise BrowserError(f"Chromium exited before {method}") from None
         deadline = time.monotonic() + self.timeout
-        while True:
-            for reply in self._messages(deadline, method):
-                if reply.get("id") == message_id:
-                    if "error" in reply:
-                        error = reply["error"].get("message", reply["error"])
-                        raise BrowserError(f"{method} failed: {error}")
-                    return reply.get("result", {})
-                self.events.append(reply)
+        while (reply := self._inbox.replies.pop(message_id, None)) is None:
+            self._receive(deadline, method)
+        if "error" in reply:
+            error = reply["error"].get("message", reply["error"])
+            raise BrowserError(f"{method} failed: {error}")
+        return reply.get("result", {})
 
-    def _messages(self, deadline: float, method: str) -> Iterator[dict[str, Any]]:
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event received so far (page errors among them), in order."""
+        return self._inbox.events
+
+    def _receive(self, deadline: float, method: str) -> None:
         left = deadline - time.monotonic()
         ready, _, _ = select.select([self._read], [], [], max(left, 0))
         if not ready:
@@ -150,10 +174,7 @@ class Chromium:
         chunk = os.read(self._read, 1 << 16)
         if not chunk:
             raise BrowserError(f"Chromium exited during {method}")
-        self._buffer += chunk
-        *complete, self._buffer = self._buffer.split(b"\0")
-        for raw in complete:
-            yield json.loads(raw)
+        self._inbox.feed(chunk)
 
     def close(self) -> None:
         with contextlib.suppress(BrowserError):
