@@ -101,14 +101,8 @@ def check_runbooks(
         ),
         *_placeholder_evidence(holes),
     ]
-    problems = []
-    if stale:
-        problems.append(f"not updated within {max_age_days:g} days: {first(stale, 3)}")
-    if holes:
-        problems.append(f"placeholder {first([str(h) for h in holes], 3)}")
-    if problems:
-        return ProbeResult.failed("; ".join(problems), evidence)
-    return ProbeResult.passed(evidence)
+    stale_problem = f"not updated within {max_age_days:g} days: {first(stale, 3)}"
+    return _verdict([stale_problem] if stale else [], holes, evidence)
 
 
 def check_documents(
@@ -137,11 +131,16 @@ def check_documents(
         ),
         *_placeholder_evidence(holes),
     ]
-    problems = []
-    if missing:
-        problems.append(f"missing heading: {first(missing, 3)}")
+    missing_problem = f"missing heading: {first(missing, 3)}"
+    return _verdict([missing_problem] if missing else [], holes, evidence)
+
+
+def _verdict(
+    problems: list[str], holes: Sequence[Placeholder], evidence: list[Evidence]
+) -> ProbeResult:
+    """Failed naming every problem (placeholders last), else passed; the evidence either way."""
     if holes:
-        problems.append(f"placeholder {first([str(h) for h in holes], 3)}")
+        problems = [*problems, f"placeholder {first([str(h) for h in holes], 3)}"]
     if problems:
         return ProbeResult.failed("; ".join(problems), evidence)
     return ProbeResult.passed(evidence)
