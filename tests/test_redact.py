@@ -21,6 +21,27 @@ def test_the_redactor_masks_known_secrets_and_url_passwords() -> None:
     assert redact("abc") == "abc"
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("PASSWORD = 'two words'", "PASSWORD = ***"),
+        ("conninfo: host=db PassWord=pw-123", "conninfo: host=db PassWord=***"),
+        ("sslmode=require;password=pw-123", "sslmode=require;password=***"),
+        # Not a DSN keyword, only a word that ends in it.
+        ("mypassword=visible", "mypassword=visible"),
+        ("https://deploy:pw%40123@git.test/repo", "https://deploy:***@git.test/repo"),
+        ("svn+ssh://u:pw-123@host", "svn+ssh://u:***@host"),
+        # No user:password part, or no scheme: nothing to mask.
+        ("https://deploy@git.example.test", "https://deploy@git.example.test"),
+        ("//u:visible@host", "//u:visible@host"),
+    ],
+)
+def test_passwords_are_masked_in_any_case_and_only_where_they_are_passwords(
+    text: str, masked: str
+) -> None:
+    assert Redactor()(text) == masked
+
+
 def test_the_redactor_masks_inside_plain_data() -> None:
     redact = Redactor([CANARY])
     assert redact.data({"a": [CANARY, {"b": f"x{CANARY}"}], "n": 3}) == {
