@@ -25,7 +25,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -36,7 +36,6 @@ from pytest_readiness.fixtures import process_groups
 from pytest_readiness.session import ReadinessSession
 
 PLUGIN_NAME = "readiness-budgets"
-_CANCEL = pytest.StashKey[Callable[[], None]]()
 
 
 class ItemTimedOut(TimeoutError):
@@ -106,16 +105,22 @@ class TimeBudgets:
 
     def __init__(self, readiness: ReadinessSession, shared_dir: Path | None) -> None:
         self._readiness = readiness
-        self._budgets = phase_budgets(readiness)
+        by_name = phase_budgets(readiness)
+        self._budgets = {
+            order: by_name[name]
+            for order, name in enumerate(readiness.config.phases, start=1)
+            if name in by_name
+        }
         self._clock = PhaseClock(shared_dir)
+        self._alarm = Alarm()
 
     def deadline(self, item: pytest.Item) -> tuple[float, float] | None:
         """(deadline, budget) of the item's phase, or None when the phase has no budget."""
-        spec = self._readiness.spec(item.nodeid)
-        if spec is None:
+        if not self._budgets:
             return None
-        budget = self._budgets.get(self._readiness.phase_name(spec.phase))
-        if budget is None:
+        spec = self._readiness.spec(item.nodeid)
+        budget = self._budgets.get(spec.phase) if spec is not None else None
+        if spec is None or budget is None:
             return None
         return self._clock.start(spec.phase) + budget, budget
 
@@ -136,34 +141,62 @@ class TimeBudgets:
             seconds, reason = limit[0] - time.time(), budget_exceeded(limit[1])
         if seconds <= 0:
             return True  # the setup check fails the item before it runs
-        item.stash[_CANCEL] = _start_alarm(item, seconds, reason)
+        self._alarm.arm(item, seconds, reason)
         return True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_timeout_cancel_timer(self, item: pytest.Item) -> bool | None:
-        cancel = item.stash.get(_CANCEL, None)
-        if cancel is None:
-            return None
-        del item.stash[_CANCEL]
-        cancel()
+        return True if self._alarm.disarm(item) else None
+
+    def pytest_unconfigure(self) -> None:
+        self._alarm.close()
+
+
+class Alarm:
+    """SIGALRM for the running item: on expiry kill its commands and raise `ItemTimedOut`.
+
+    The handler is installed once and each item only sets the timer; installing and
+    restoring it around every item (pytest-timeout's way) was most of our cost per item.
+    It is installed again if a check replaced it.
+    """
+
+    def __init__(self) -> None:
+        self._handler = self._expire
+        self._previous: Any = None
+        self._installed = False
+        self._armed: tuple[pytest.Item, str] | None = None
+
+    def arm(self, item: pytest.Item, seconds: float, reason: str) -> None:
+        current = signal.getsignal(signal.SIGALRM)
+        if current is not self._handler:
+            if not self._installed:
+                self._previous, self._installed = current, True
+            signal.signal(signal.SIGALRM, self._handler)
+        self._armed = (item, reason)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm(self, item: pytest.Item) -> bool:
+        """Stop the timer if it runs for `item`; False if it was never set for it."""
+        if self._armed is None or self._armed[0] is not item:
+            return False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self._armed = None
         return True
 
+    def close(self) -> None:
+        """Give SIGALRM back to whoever had it before the run."""
+        if self._installed and threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous or signal.SIG_DFL)
+            self._installed = False
 
-def _start_alarm(item: pytest.Item, seconds: float, reason: str) -> Callable[[], None]:
-    """Arm SIGALRM: on expiry kill the item's commands and raise `ItemTimedOut(reason)`."""
-
-    def expire(signum: int, frame: FrameType | None) -> None:
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        armed, self._armed = self._armed, None
+        if armed is None:
+            return  # the timer was stopped as it fired
+        item, reason = armed
         process_groups(item).kill_all()
         raise ItemTimedOut(reason)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    def cancel() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-    return cancel
 
 
 def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> TimeBudgets:

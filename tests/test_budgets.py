@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,44 @@ def test_an_environments_phase_budgets_override_the_top_level_ones(tmp_path: Pat
         fail_fast=False,
     )
     assert phase_budgets(session) == {"gate": 1800.0, "db": 60.0}
+
+
+def test_a_check_that_takes_sigalrm_for_itself_does_not_disable_later_timeouts(
+    project: ReadinessProject,
+) -> None:
+    project.config(CONFIG)
+    project.checks(
+        """
+        import signal, time
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_takes_the_signal(): signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+        @pytest.mark.infra("Health: OK", timeout=1)
+        def test_hangs(): time.sleep(60)
+        """
+    )
+    project.run_subprocess(timeout=30)
+    items = project.items()
+    assert items["Build: PASSING"]["outcome"] == "passed"
+    assert (items["Health: OK"]["outcome"], items["Health: OK"]["reason"]) == (
+        "failed",
+        "timed out after 1 s",
+    )
+
+
+def test_the_run_gives_sigalrm_back_to_the_handler_it_found(
+    project: ReadinessProject,
+) -> None:
+    def ours_before(signum: int, frame: object) -> None:
+        raise AssertionError("must not fire")
+
+    previous = signal.signal(signal.SIGALRM, ours_before)
+    try:
+        project.config(CONFIG)
+        project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+        assert project.run().ret == 0
+        assert signal.getsignal(signal.SIGALRM) is ours_before
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
