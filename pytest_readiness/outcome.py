@@ -25,33 +25,32 @@ def describe_call(
     *,
     not_run: str | None,
 ) -> None:
-    """Set `report.readiness`: plain data only, so it crosses from an xdist worker intact."""
-    spec = readiness.spec(item.nodeid)
-    redact = readiness.redact
-    info: dict[str, Any] = {
-        "title": spec.title if spec else item.name,
-        "category": spec.category if spec else "",
-        "phase": spec.phase if spec else 0,
-        "blocking": spec.blocking if spec else True,
-        "reason": "",
-        "failure": "",
-        "start": call.start,
-        "stop": call.stop,
-        "not_run": not_run,
+    """Set `report.readiness`: plain data only, so it crosses from an xdist worker intact.
+
+    Only what differs from a quiet pass is sent (the controller has the plan, so the
+    item's title, phase and blocking flag need not travel): most reports carry two floats.
+    """
+    info: dict[str, Any] = {"start": call.start, "stop": call.stop}
+    if not_run is not None:
+        info["not_run"] = not_run
+    excinfo = call.excinfo
+    if excinfo is not None:
         # Running out of time fails the item, even when it happens in a fixture.
-        "out_of_time": call.excinfo is not None and isinstance(call.excinfo.value, ItemTimedOut),
-    }
-    if call.excinfo is not None and not report.passed:
-        reason = reason_for(call.excinfo.value)
-        info["reason"] = redact.text(reason)
-        info["failure"] = redact.text(compact_failure(call.excinfo, reason))
+        if isinstance(excinfo.value, ItemTimedOut):
+            info["out_of_time"] = True
+        if not report.passed:
+            redact = readiness.redact
+            reason = reason_for(excinfo.value)
+            info["reason"] = redact.text(reason)
+            info["failure"] = redact.text(compact_failure(excinfo, reason))
     log = item.stash.get(EVIDENCE, None)
-    sent = item.stash.get(_EVIDENCE_SENT, 0)
-    if log is not None and len(log) > sent:
-        # Only a report with evidence carries the key: a dict of plain scalars is not tracked
-        # by the garbage collector, which pytest runs five times at exit.
-        info["evidence"] = [redact.data(e.to_dict()) for e in log.since(sent)]
-        item.stash[_EVIDENCE_SENT] = len(log)
+    if log is not None:
+        sent = item.stash.get(_EVIDENCE_SENT, 0)
+        if len(log) > sent:
+            # A dict of plain scalars is not tracked by the garbage collector, which pytest
+            # runs five times at exit; only a report with evidence carries lists.
+            info["evidence"] = [readiness.redact.data(e.to_dict()) for e in log.since(sent)]
+            item.stash[_EVIDENCE_SENT] = len(log)
     report.readiness = info  # type: ignore[attr-defined]
 
 

@@ -182,6 +182,7 @@ class ReadinessRunHooks:
         self._config = config
         self._session = session
         self._compact = config.option.tbstyle == "auto"
+        self._junit = bool(config.getoption("xmlpath", None))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -226,7 +227,7 @@ class ReadinessRunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         info = getattr(report, "readiness", None) or {}
         self._session.record(report.nodeid, report.when or "call", report.outcome, info)
-        if report.when == "teardown" and self._config.getoption("xmlpath", None):
+        if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))
 
     @pytest.hookimpl(tryfirst=True)

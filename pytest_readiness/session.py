@@ -195,7 +195,9 @@ class ReadinessSession:
     # -- results -----------------------------------------------------------------------------
 
     def record(self, nodeid: str, when: str, outcome: str, info: Mapping[str, Any]) -> None:
-        record = self.records.setdefault(nodeid, ItemRecord())
+        record = self.records.get(nodeid)
+        if record is None:
+            record = self.records[nodeid] = ItemRecord()
         if "evidence" in info:
             record.evidence += tuple(Evidence.from_dict(e) for e in info["evidence"])
         record.add_phase(
@@ -208,11 +210,12 @@ class ReadinessSession:
         )
         if info.get("not_run"):
             self.not_run[nodeid] = str(info["not_run"])
-        spec = self.spec(nodeid)
-        blocking = info.get("blocking", spec.blocking if spec else True)
-        phase = info.get("phase", spec.phase if spec else None)
-        if outcome == "failed" and blocking and phase is not None and not self._waived(spec):
-            self.failed_phases.add(int(phase))
+        if outcome == "failed":
+            spec = self.spec(nodeid)
+            blocking = info.get("blocking", spec.blocking if spec else True)
+            phase = info.get("phase", spec.phase if spec else None)
+            if blocking and phase is not None and not self._waived(spec):
+                self.failed_phases.add(int(phase))
 
     def _waived(self, spec: CheckSpec | None) -> bool:
         if self.runbook is None or spec is None:

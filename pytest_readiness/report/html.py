@@ -113,10 +113,11 @@ class HtmlReportHooks:
             return
         info = getattr(report, "readiness", None) or {}
         spec = self._session.spec(report.nodeid)
-        title = spec.title if spec else ""
+        category, title = (spec.category, spec.title) if spec else ("", "")
+        phase = _phase_label(spec.phase, self._session) if spec else ""
         cells[2:2] = [
-            f'<td class="col-category">{escape(str(info.get("category", "")))}</td>',
-            f'<td class="col-phase">{escape(_phase_label(info.get("phase"), self._session))}</td>',
+            f'<td class="col-category">{escape(category)}</td>',
+            f'<td class="col-phase">{escape(phase)}</td>',
             f'<td class="col-runbook">{escape(title)}</td>',
             f'<td class="col-readiness-outcome">{escape(_row_outcome(report, info))}</td>',
         ]
@@ -149,8 +150,8 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-def _phase_label(phase: Any, session: ReadinessSession) -> str:
-    if not isinstance(phase, int) or not 0 < phase <= len(session.config.phases):
+def _phase_label(phase: int, session: ReadinessSession) -> str:
+    if not 0 < phase <= len(session.config.phases):
         return ""
     name = session.config.phases[phase - 1]
     return f"{phase}. {CATEGORY_TITLES.get(name, name)}"
