@@ -248,10 +248,11 @@ def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.counts.items()) if n)
     opened = " open" if summary.status == "failed" and summary.items <= OPEN_PHASE_LIMIT else ""
     status = escape(summary.status)
-    rows = "".join(_row(report, item) for item in items)
+    title = escape(phase_title(report, summary.order))
+    rows = "".join([_row(item, title) for item in items])
     return (
         f'<details class="phase phase-{status}" id="phase-{summary.order}"{opened}>'
-        f'<summary><span class="phase-title">{escape(phase_title(report, summary.order))}</span> '
+        f'<summary><span class="phase-title">{title}</span> '
         f'<span class="phase-status status-{status}">{status}</span> '
         f'<span class="phase-counts">{_items(summary.items)}: {escape(counts)}</span></summary>'
         '<table class="readiness-items"><thead><tr><th scope="col">Runbook line</th>'
@@ -261,14 +262,16 @@ def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
     )
 
 
-def _row(report: Report, item: Item) -> str:
+def _row(item: Item, phase: str) -> str:
+    """One item's row; `phase` is its phase's title, already escaped."""
     blocking = "" if item.blocking else ' <span class="non-blocking">(non-blocking)</span>'
     evidence = _evidence_cell(item)
+    outcome, category = escape(item.outcome), escape(item.category)
     return (
-        f'<tr id="{anchor(item)}" class="outcome-row-{escape(item.outcome)}" '
-        f'data-outcome="{escape(item.outcome)}" data-category="{escape(item.category)}">'
+        f'<tr id="{anchor(item)}" class="outcome-row-{outcome}" '
+        f'data-outcome="{outcome}" data-category="{category}">'
         f"<td>{escape(item.title)}{blocking}<br><code>{escape(item.id)}</code></td>"
-        f"<td>{escape(item.category)}</td><td>{escape(phase_title(report, item.phase))}</td>"
+        f"<td>{category}</td><td>{phase}</td>"
         f"<td>{_badge(item.outcome)}</td><td>{escape(item.reason)}</td>"
         f"<td>{item.duration_s:.2f} s</td><td>{evidence}</td></tr>"
     )
