@@ -232,13 +232,20 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
+        return dict(self._counts)  # a copy: callers put it in their output
+
+    @functools.cached_property  # items are immutable; every output asks again
+    def _counts(self) -> dict[str, int]:
         tally = Counter(str(item.outcome) for item in self.items)
         return {str(outcome): tally.get(str(outcome), 0) for outcome in Outcome}
 
-    @property
+    @functools.cached_property  # items are immutable; every output asks again
     def phase_summaries(self) -> tuple[PhaseSummary, ...]:
+        by_phase: dict[int, list[Item]] = {}
+        for item in self.items:
+            by_phase.setdefault(item.phase, []).append(item)
         return tuple(
-            _summarise_phase(name, order, [i for i in self.items if i.phase == order])
+            _summarise_phase(name, order, by_phase.get(order, []))
             for order, name in enumerate(self.phases, start=1)
         )
 
