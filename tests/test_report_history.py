@@ -10,7 +10,7 @@ import pytest
 
 from pytest_readiness.model import Item, Outcome, Report
 from pytest_readiness.redact import Redactor
-from pytest_readiness.report.history import since_last_run
+from pytest_readiness.report.history import entry_of, load_runs, save_run, since_last_run
 from pytest_readiness.report.page import render_summary
 from tests.conftest import ReadinessProject
 
@@ -73,7 +73,8 @@ def test_the_diff_names_newly_failing_newly_passing_and_still_failing_items(
     assert still["title"] == "Health endpoints: All returning 200"
     assert still["failing_runs"] == 3
     first_run = sorted((pytester.path / "reports" / "history" / "local").glob("run-*.json"))[0]
-    assert still["failing_since"] == json.loads(first_run.read_text())["started_at"]
+    summary_line = first_run.read_text().splitlines()[0]
+    assert still["failing_since"] == json.loads(summary_line)["started_at"]
     assert [p["passed"] for p in diff["trend"]] == [2, 1, 1]
     markdown = checklist.text(suffix="md")
     assert "## Since last run" in markdown
@@ -170,3 +171,56 @@ def test_still_failing_says_for_how_many_runs_and_how_long() -> None:
     assert still["failing_for_s"] == 26 * 3600
     page = render_summary(replace(now, extra={"since_last_run": diff}), Redactor())
     assert "(failing for 3 runs, 1 d 2 h, since 2026-11-24T10:00:00.000Z)" in page
+
+
+def test_a_run_saved_and_loaded_again_is_the_entry_it_was(tmp_path: Path) -> None:
+    report = Report(
+        env="staging",
+        items=(Item(id="a", title="A", category="gate", phase=1, outcome=Outcome.FAILED),),
+        phases=("gate",),
+        started_at="2026-11-25T12:00:00.000Z",
+        finished_at="2026-11-25T12:01:00.000Z",
+    )
+    entry = entry_of(report)
+    save_run(tmp_path, entry, keep=30)
+    [run] = load_runs(tmp_path)
+    assert dict(run) == entry
+
+
+def test_the_trend_reads_only_summaries_and_schema_1_files_still_count(tmp_path: Path) -> None:
+    """An older run's items are read only when the diff walks back to it: one whose items
+    line is damaged still counts in the trend. A schema-1 file (one line) is read whole."""
+    old = {
+        "schema": 1,
+        "started_at": "2026-11-23T08:00:00.000Z",
+        "verdict": "GO",
+        "counts": {"passed": 1},
+        "items": {"a": "passed"},
+    }
+    (tmp_path / "run-1.json").write_text(json.dumps(old) + "\n")
+    damaged = {**old, "schema": 2, "started_at": "2026-11-24T08:00:00.000Z", "verdict": "NO-GO"}
+    del damaged["items"]
+    (tmp_path / "run-2.json").write_text(json.dumps(damaged) + "\n{not json\n")
+    last = {**old, "schema": 2, "started_at": "2026-11-25T08:00:00.000Z", "items": {"a": "failed"}}
+    save_run(tmp_path, last, keep=30)
+    runs = load_runs(tmp_path)
+    assert [run["verdict"] for run in runs] == ["GO", "NO-GO", "GO"]
+    assert runs[0]["items"] == {"a": "passed"}
+    assert runs[1]["items"] == {}
+    now = Report(
+        env="staging",
+        items=(Item(id="a", title="A", category="gate", phase=1, outcome=Outcome.FAILED),),
+        phases=("gate",),
+        started_at="2026-11-26T08:00:00.000Z",
+        finished_at="2026-11-26T08:01:00.000Z",
+    )
+    diff = since_last_run(now, runs)
+    assert [point["started_at"][:10] for point in diff["trend"]] == [
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+    ]
+    # Still failing since the last run; the damaged run before it breaks the streak.
+    [still] = diff["still_failing"]
+    assert (still["failing_runs"], still["failing_since"]) == (2, "2026-11-25T08:00:00.000Z")
