@@ -1,8 +1,8 @@
 """Time budgets of a readiness run: every item's timeout and every phase's budget.
 
-pytest-timeout still decides *whether* and *how long* (its `timeout` marker, which
-`collection._apply_timeout` sets from the check's `timeout=` or the environment's
-`timeout`). We take over its timer through its `pytest_timeout_set_timer` /
+pytest-timeout still decides *whether* and *how long*: its `timeout` option holds the
+environment's `timeout`, and its `timeout` marker, set by `collection._apply_timeout`, a
+check's own `timeout=`. We take over its timer through its `pytest_timeout_set_timer` /
 `pytest_timeout_cancel_timer` hooks because its own handler dumps every thread's stack
 to the terminal and leaves child processes running. Ours kills the item's command
 process groups and raises `ItemTimedOut`, whose message is the item's one-line reason.
@@ -209,5 +209,8 @@ def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> Time
         shared = workerinput.get(PHASE_DIR_KEY)
     budgets = TimeBudgets(readiness, Path(shared) if shared else None)
     if config.pluginmanager.hasplugin("timeout"):
+        # pytest-timeout's default for items without a `timeout` marker: its pytest_configure
+        # reads the option after ours, which runs first (tryfirst).
+        config.option.timeout = readiness.environment.timeout
         config.pluginmanager.register(budgets, PLUGIN_NAME)
     return budgets

@@ -43,7 +43,7 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
         raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: specs[item.nodeid].phase)
     for item in items:
-        _apply_timeout(item, specs[item.nodeid], readiness.environment.timeout)
+        _apply_timeout(item, specs[item.nodeid])
     readiness.set_plan(specs[item.nodeid] for item in items)
 
 
@@ -65,10 +65,15 @@ def spec_of(readiness: ReadinessSession, item: pytest.Item) -> CheckSpec:
     return parse_marker(item.nodeid, mark.args, mark.kwargs, mark.name, phase)
 
 
-def _apply_timeout(item: pytest.Item, spec: CheckSpec, default: float) -> None:
-    """The marker's timeout=, else the environment's, enforced by pytest-timeout."""
-    if item.get_closest_marker("timeout") is None:
-        item.add_marker(_timeout_marker(spec.timeout or default))
+def _apply_timeout(item: pytest.Item, spec: CheckSpec) -> None:
+    """A check's own `timeout=` as pytest-timeout's marker (unless it has one already).
+
+    Every other item gets the environment's timeout as pytest-timeout's default, set by
+    `budgets.register_budgets`: no marker to add here and for pytest-timeout to parse twice
+    per item.
+    """
+    if spec.timeout and item.get_closest_marker("timeout") is None:
+        item.add_marker(_timeout_marker(spec.timeout))
 
 
 @functools.cache

@@ -273,3 +273,28 @@ def test_the_run_gives_sigalrm_back_to_the_handler_it_found(
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+@WITH_AND_WITHOUT_XDIST
+def test_the_environments_timeout_applies_unless_the_check_sets_its_own(
+    project: ReadinessProject, workers: tuple[str, ...]
+) -> None:
+    project.config("[tool.readiness.envs.local]\ntimeout = 1\n")
+    project.checks(
+        """
+        import time
+
+        @pytest.mark.infra("Health: OK")
+        def test_env_timeout(): time.sleep(60)
+
+        @pytest.mark.infra("Backups: VERIFIED", timeout=5)
+        def test_own_timeout(): time.sleep(1.5)
+        """
+    )
+    project.run_subprocess(*workers, timeout=60)
+    items = project.items()
+    assert (items["Health: OK"]["outcome"], items["Health: OK"]["reason"]) == (
+        "failed",
+        "timed out after 1 s",
+    )
+    assert items["Backups: VERIFIED"]["outcome"] == "passed"
