@@ -1,0 +1,34 @@
+"""The run's state: timestamps as the report writes them."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from pytest_readiness.session import _iso
+
+
+def as_datetime_formats_it(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="milliseconds")
+    return moment.removesuffix("+00:00") + "Z"
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [0.0, 1764072000.0, 1764072000.0005, 1764072000.9995, 1764072059.9999996, 1725477085.3999994],
+)
+def test_timestamps_name_the_millisecond_datetime_names(timestamp: float) -> None:
+    assert _iso(timestamp) == as_datetime_formats_it(timestamp)
+
+
+def test_timestamps_agree_with_datetime_over_many_random_instants() -> None:
+    draw = random.Random(7)
+    for _ in range(20_000):
+        timestamp = draw.uniform(1.7e9, 1.8e9)
+        assert _iso(timestamp) == as_datetime_formats_it(timestamp)
+
+
+def test_a_timestamp_that_rounds_up_carries_into_the_next_minute() -> None:
+    assert _iso(1764072059.9999996) == "2025-11-25T12:01:00.000Z"
