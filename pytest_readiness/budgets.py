@@ -114,6 +114,11 @@ class TimeBudgets:
         self._clock = PhaseClock(shared_dir)
         self._alarm = Alarm()
 
+    @property
+    def any(self) -> bool:
+        """True when some phase has a budget."""
+        return bool(self._budgets)
+
     def deadline(self, item: pytest.Item) -> tuple[float, float] | None:
         """(deadline, budget) of the item's phase, or None when the phase has no budget."""
         if not self._budgets:

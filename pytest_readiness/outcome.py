@@ -27,10 +27,10 @@ def describe_call(
 ) -> None:
     """Set `report.readiness`: plain data only, so it crosses from an xdist worker intact.
 
-    Only what differs from a quiet pass is sent (the controller has the plan, so the
-    item's title, phase and blocking flag need not travel): most reports carry two floats.
+    Only what differs from a quiet pass is sent; a quiet pass gets no attribute at all (its
+    times are the report's own `start` and `stop`, and the controller has the plan).
     """
-    info: dict[str, Any] = {"start": call.start, "stop": call.stop}
+    info: dict[str, Any] = {}
     if not_run is not None:
         info["not_run"] = not_run
     excinfo = call.excinfo
@@ -51,7 +51,8 @@ def describe_call(
             # runs five times at exit; only a report with evidence carries lists.
             info["evidence"] = [readiness.redact.data(e.to_dict()) for e in log.since(sent)]
             item.stash[_EVIDENCE_SENT] = len(log)
-    report.readiness = info  # type: ignore[attr-defined]
+    if info:
+        report.readiness = info  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

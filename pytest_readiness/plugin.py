@@ -26,7 +26,6 @@ from pytest_readiness.session import ReadinessSession
 CHECKLIST = pytest.StashKey[Path]()
 NOT_RUN = pytest.StashKey[str]()
 RETRYING = pytest.StashKey[bool]()
-BUDGETS = pytest.StashKey[TimeBudgets]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -105,7 +104,9 @@ def _start_readiness(config: pytest.Config) -> None:
         from pytest_readiness.xdist_phases import register_xdist_phases
 
         register_xdist_phases(config)
-    config.stash[BUDGETS] = register_budgets(config, session)
+    budgets = register_budgets(config, session)
+    if session.fail_fast or budgets.any:
+        config.pluginmanager.register(ItemGuards(session, budgets), "readiness-guards")
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(settings.checklist)]
     if controller:
@@ -169,6 +170,9 @@ def pytest_collection_modifyitems(
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         plan_items(readiness, items)
+        plugins = config.pluginmanager
+        if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
+            plugins.register(RetryHooks(readiness), "readiness-retry")
         if hasattr(config, "workerinput"):
             from pytest_readiness.xdist_phases import plan_phase, write_phase_map
 
@@ -176,43 +180,18 @@ def pytest_collection_modifyitems(
 
 
 class ReadinessRunHooks:
-    """Hooks that need the run's state; registered only in `--readiness` mode."""
+    """Hooks that need the run's state; registered only in `--readiness` mode.
+
+    Hooks that only some runs need are on objects of their own, registered when needed
+    (`ItemGuards`, `RetryHooks`, `OutOfTimeStatus`): every hook implementation costs every
+    item, even one that returns at once.
+    """
 
     def __init__(self, config: pytest.Config, session: ReadinessSession) -> None:
         self._config = config
         self._session = session
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        spec = self._session.spec(item.nodeid)
-        reason = self._session.not_run_reason(spec.phase) if spec else None
-        if reason is not None:
-            evidence_log(item).add("note", reason)
-            item.stash[NOT_RUN] = reason
-            pytest.skip(reason)
-        over = self._config.stash[BUDGETS].over_budget(item)
-        if over is not None:
-            evidence_log(item).add("note", f"not started: {over}")
-            raise ItemTimedOut(over)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
-        """A check marked `retry=` has its function called again until it passes (retry.py)."""
-        spec = self._session.spec(pyfuncitem.nodeid)
-        if spec is None or spec.retry is None or pyfuncitem.stash.get(RETRYING, False):
-            return None
-        pyfuncitem.stash[RETRYING] = True  # each attempt re-enters the hook and takes pytest's path
-
-        def attempt() -> object:
-            return pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
-
-        try:
-            run_with_retries(attempt, spec.retry, evidence_log(pyfuncitem))
-        finally:
-            pyfuncitem.stash[RETRYING] = False
-        return True
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -223,21 +202,17 @@ class ReadinessRunHooks:
         redact_report(self._session.redact, report, compact=self._compact)
         return report
 
-    @pytest.hookimpl(tryfirst=True)  # before junitxml reads the teardown's user_properties
+    # tryfirst: before junitxml reads the teardown's user_properties, and before the terminal
+    # asks for the status of an item that ran out of time.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        info = getattr(report, "readiness", None) or {}
-        self._session.record(report.nodeid, report.when or "call", report.outcome, info)
+        self._session.record(report)
         if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
-        """An item that ran out of time before its test started (phase budget spent, a fixture
-        too slow) is `failed` in our report; pytest's terminal would call it an ERROR."""
         info = getattr(report, "readiness", None) or {}
-        if report.when == "setup" and report.failed and info.get("out_of_time"):
-            return "failed", "F", "FAILED"
-        return None
+        plugins = self._config.pluginmanager
+        if info.get("out_of_time") and not plugins.has_plugin("readiness-status"):
+            plugins.register(OutOfTimeStatus(), "readiness-status")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(
@@ -264,6 +239,71 @@ class ReadinessRunHooks:
     def pytest_unconfigure(self) -> None:
         self._session.close()
         html.publish(self._session, self._config)
+
+
+class ItemGuards:
+    """Items that must not start: fail-fast stopped the run, or their phase's budget is spent.
+
+    Registered only with `--readiness-fail-fast` or `phase_budgets`.
+    """
+
+    def __init__(self, session: ReadinessSession, budgets: TimeBudgets) -> None:
+        self._session = session
+        self._budgets = budgets
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        spec = self._session.spec(item.nodeid)
+        reason = self._session.not_run_reason(spec.phase) if spec else None
+        if reason is not None:
+            evidence_log(item).add("note", reason)
+            item.stash[NOT_RUN] = reason
+            pytest.skip(reason)
+        over = self._budgets.over_budget(item)
+        if over is not None:
+            evidence_log(item).add("note", f"not started: {over}")
+            raise ItemTimedOut(over)
+
+
+class RetryHooks:
+    """A check marked `retry=` has its function called again until it passes (retry.py).
+
+    Registered only when the plan has such a check.
+    """
+
+    def __init__(self, session: ReadinessSession) -> None:
+        self._session = session
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        spec = self._session.spec(pyfuncitem.nodeid)
+        if spec is None or spec.retry is None or pyfuncitem.stash.get(RETRYING, False):
+            return None
+        pyfuncitem.stash[RETRYING] = True  # each attempt re-enters the hook and takes pytest's path
+
+        def attempt() -> object:
+            return pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+
+        try:
+            run_with_retries(attempt, spec.retry, evidence_log(pyfuncitem))
+        finally:
+            pyfuncitem.stash[RETRYING] = False
+        return True
+
+
+class OutOfTimeStatus:
+    """An item that ran out of time before its test started (phase budget spent, a fixture
+    too slow) is `failed` in our report; pytest's terminal would call it an ERROR.
+
+    Registered by `ReadinessRunHooks` at the first report that ran out of time.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        info = getattr(report, "readiness", None) or {}
+        if report.when == "setup" and report.failed and info.get("out_of_time"):
+            return "failed", "F", "FAILED"
+        return None
 
 
 def _exit_status(pytest_status: int, verdict: str) -> int:

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
@@ -194,18 +196,22 @@ class ReadinessSession:
 
     # -- results -----------------------------------------------------------------------------
 
-    def record(self, nodeid: str, when: str, outcome: str, info: Mapping[str, Any]) -> None:
+    def record(self, report: pytest.TestReport) -> None:
+        """One setup, call or teardown report of an item, with its `readiness` facts
+        (outcome.describe_call). A report xdist made up for a crashed worker has no times."""
+        nodeid, outcome = report.nodeid, report.outcome
+        info: Mapping[str, Any] = getattr(report, "readiness", None) or {}
         record = self.records.get(nodeid)
         if record is None:
             record = self.records[nodeid] = ItemRecord()
         if "evidence" in info:
             record.evidence += tuple(Evidence.from_dict(e) for e in info["evidence"])
         record.add_phase(
-            when,
+            report.when or "call",
             outcome,
             str(info.get("reason", "")),
-            info.get("start"),
-            info.get("stop"),
+            report.start or None,
+            report.stop or None,
             out_of_time=bool(info.get("out_of_time")),
         )
         if info.get("not_run"):
