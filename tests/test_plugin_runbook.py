@@ -176,4 +176,4 @@ def test_the_html_checklist_reads_like_the_runbook(runbook_project):
     assert html.index("Deployment Steps / Phase 1: Final Validation (30 min)") < html.index(
         "CEO approval required"
     )
-    assert '<span aria-hidden="true">✓</span> <span class="outcome outcome-passed">' in html
+    assert '<span aria-hidden="true">&#x2713;</span> <span class="outcome outcome-passed">' in html

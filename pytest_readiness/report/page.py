@@ -24,7 +24,9 @@ SCRIPT = Path(__file__).with_name("readiness.js")
 # evidence link still opens it: Chromium expands a <details> that holds the link's target).
 OPEN_PHASE_LIMIT = 200
 _TONES = {Verdict.GO: "go", Verdict.NO_GO: "no-go", Verdict.ROLLBACK: "rollback"}
-_SYMBOLS = {Verdict.GO: "\u2714", Verdict.NO_GO: "\u2716", Verdict.ROLLBACK: "\u21a9"}
+# Marks as character references: one non-ASCII character would make Python hold the whole
+# page (1.4 MB at 1,000 items) two bytes per character, then encode it the slow way.
+_SYMBOLS = {Verdict.GO: "&#x2714;", Verdict.NO_GO: "&#x2716;", Verdict.ROLLBACK: "&#x21a9;"}
 _APPROVALS = (("signoff", "Sign-off"), ("waiver", "Waiver"))
 
 
@@ -145,7 +147,7 @@ def _runbook_checklist(items: Sequence[Item]) -> str:
 def _runbook_line(item: Item) -> str:
     line = item.extra.get("runbook_line")
     text = str(line["text"]) if isinstance(line, Mapping) else item.title
-    mark = "\u2713" if item.outcome.is_ok else "\u2717" if item.is_blocker else "\u2022"
+    mark = "&#x2713;" if item.outcome.is_ok else "&#x2717;" if item.is_blocker else "&#x2022;"
     signoff = item.extra.get("signoff")
     valid = signoff.get("valid") if isinstance(signoff, Mapping) else None
     who = (
