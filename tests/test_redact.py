@@ -27,6 +27,8 @@ def test_the_redactor_masks_known_secrets_and_url_passwords() -> None:
         ("PASSWORD = 'two words'", "PASSWORD = ***"),
         ("conninfo: host=db PassWord=pw-123", "conninfo: host=db PassWord=***"),
         ("sslmode=require;password=pw-123", "sslmode=require;password=***"),
+        # Text that is not ASCII takes the pattern's own path.
+        ("Größe: host=db PASSWORD=pw-123", "Größe: host=db PASSWORD=***"),
         # Not a DSN keyword, only a word that ends in it.
         ("mypassword=visible", "mypassword=visible"),
         ("https://deploy:pw%40123@git.test/repo", "https://deploy:***@git.test/repo"),
