@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -23,6 +23,7 @@ READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
 PROCESS_GROUPS = pytest.StashKey[ProcessGroups]()
 
+T = TypeVar("T")
 RunCommand = Callable[..., CommandResult]
 ClientFactory = Callable[..., "httpx.Client"]
 
@@ -37,9 +38,15 @@ def readiness_session(config: pytest.Config) -> ReadinessSession:
         ) from None
 
 
+def stashed(stash: pytest.Stash, key: pytest.StashKey[T]) -> T | None:
+    """`stash.get(key, None)`, which raises and catches a KeyError for a missing key: hooks
+    that run for every report ask this way instead."""
+    return stash[key] if key in stash else None  # noqa: SIM401 (the point is not to)
+
+
 def evidence_log(item: pytest.Item) -> EvidenceLog:
     """The evidence log of `item`, created on first use."""
-    log = item.stash.get(EVIDENCE, None)
+    log = stashed(item.stash, EVIDENCE)
     if log is None:
         log = item.stash[EVIDENCE] = EvidenceLog()
     return log
@@ -47,7 +54,7 @@ def evidence_log(item: pytest.Item) -> EvidenceLog:
 
 def process_groups(item: pytest.Item) -> ProcessGroups:
     """The still-running command process groups of `item`, created on first use."""
-    groups = item.stash.get(PROCESS_GROUPS, None)
+    groups = stashed(item.stash, PROCESS_GROUPS)
     if groups is None:
         groups = item.stash[PROCESS_GROUPS] = ProcessGroups()
     return groups

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.budgets import ItemTimedOut
-from pytest_readiness.fixtures import EVIDENCE
+from pytest_readiness.fixtures import EVIDENCE, stashed
 from pytest_readiness.reason import is_expected, reason_for
 from pytest_readiness.redact import Redactor
 from pytest_readiness.session import ReadinessSession
@@ -43,9 +43,9 @@ def describe_call(
             reason = reason_for(excinfo.value)
             info["reason"] = redact.text(reason)
             info["failure"] = redact.text(compact_failure(excinfo, reason))
-    log = item.stash.get(EVIDENCE, None)
+    log = stashed(item.stash, EVIDENCE)
     if log is not None:
-        sent = item.stash.get(_EVIDENCE_SENT, 0)
+        sent = stashed(item.stash, _EVIDENCE_SENT) or 0
         if len(log) > sent:
             # A dict of plain scalars is not tracked by the garbage collector, which pytest
             # runs five times at exit; only a report with evidence carries lists.

@@ -14,7 +14,7 @@ from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
 from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
 from pytest_readiness.collection import plan_items
-from pytest_readiness.fixtures import READINESS_SESSION, evidence_log
+from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, stashed
 from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
@@ -198,7 +198,7 @@ class ReadinessRunHooks:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        describe_call(self._session, item, call, report, not_run=item.stash.get(NOT_RUN, None))
+        describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         redact_report(self._session.redact, report, compact=self._compact)
         return report
 
