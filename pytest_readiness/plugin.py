@@ -239,6 +239,7 @@ class ReadinessRunHooks:
     def pytest_unconfigure(self) -> None:
         self._session.close()
         html.publish(self._session, self._config)
+        self._session.release()
 
 
 class ItemGuards:

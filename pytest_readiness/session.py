@@ -171,6 +171,14 @@ class ReadinessSession:
         if self._database is not None:
             self._database.close()
 
+    def release(self) -> None:
+        """Every output is written: let go of the plan, the records and the report.
+
+        pytest collects garbage five times at exit, and each pass would walk these three
+        objects per item again.
+        """
+        self.plan, self._specs, self.records, self.report = [], {}, {}, None
+
     # -- the plan ---------------------------------------------------------------------------
 
     def set_plan(self, specs: Iterable[CheckSpec]) -> None:
