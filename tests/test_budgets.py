@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,23 @@ WITH_AND_WITHOUT_XDIST = pytest.mark.parametrize(
 )
 
 
-def process_is_gone(pid: int) -> bool:
-    """True when `pid` no longer runs (a zombie waiting for a non-reaping init is gone too)."""
-    status = Path(f"/proc/{pid}/status")
-    try:
-        state = next(line for line in status.read_text().splitlines() if line.startswith("State"))
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return "Z" in state.split()[1]
+def process_is_gone(pid: int, within: float = 5.0) -> bool:
+    """True when `pid` no longer runs, or stops within `within` seconds: SIGKILL takes effect
+    when the kernel next schedules the process, which on a loaded machine can be after the
+    pytest that sent it has exited. A zombie waiting for a non-reaping init is gone too."""
+    deadline = time.monotonic() + within
+    while True:
+        status = Path(f"/proc/{pid}/status")
+        try:
+            text = status.read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        state = next(line for line in text.splitlines() if line.startswith("State"))
+        if "Z" in state.split()[1]:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 def read_pid(path: Path) -> int:
