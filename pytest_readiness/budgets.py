@@ -160,9 +160,9 @@ class TimeBudgets:
 class Alarm:
     """SIGALRM for the running item: on expiry kill its commands and raise `ItemTimedOut`.
 
-    The handler is installed once and each item only sets the timer; installing and
-    restoring it around every item (pytest-timeout's way) was most of our cost per item.
-    It is installed again if a check replaced it.
+    The handler is installed once and each item only sets the timer, where pytest-timeout
+    installs and restores a handler around every item. It is installed again if a check
+    replaced it, and the handler found first is given back at the end of the run.
     """
 
     def __init__(self) -> None:
