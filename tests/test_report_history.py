@@ -173,15 +173,19 @@ def test_still_failing_says_for_how_many_runs_and_how_long() -> None:
     assert "(failing for 3 runs, 1 d 2 h, since 2026-11-24T10:00:00.000Z)" in page
 
 
-def test_a_run_saved_and_loaded_again_is_the_entry_it_was(tmp_path: Path) -> None:
-    report = Report(
+def failed_run(started_at: str) -> Report:
+    """A run of one item, `a`, that failed."""
+    return Report(
         env="staging",
         items=(Item(id="a", title="A", category="gate", phase=1, outcome=Outcome.FAILED),),
         phases=("gate",),
-        started_at="2026-11-25T12:00:00.000Z",
-        finished_at="2026-11-25T12:01:00.000Z",
+        started_at=started_at,
+        finished_at=started_at,
     )
-    entry = entry_of(report)
+
+
+def test_a_run_saved_and_loaded_again_is_the_entry_it_was(tmp_path: Path) -> None:
+    entry = entry_of(failed_run("2026-11-25T12:00:00.000Z"))
     save_run(tmp_path, entry, keep=30)
     [run] = load_runs(tmp_path)
     assert dict(run) == entry
@@ -207,14 +211,7 @@ def test_the_trend_reads_only_summaries_and_schema_1_files_still_count(tmp_path:
     assert [run["verdict"] for run in runs] == ["GO", "NO-GO", "GO"]
     assert runs[0]["items"] == {"a": "passed"}
     assert runs[1]["items"] == {}
-    now = Report(
-        env="staging",
-        items=(Item(id="a", title="A", category="gate", phase=1, outcome=Outcome.FAILED),),
-        phases=("gate",),
-        started_at="2026-11-26T08:00:00.000Z",
-        finished_at="2026-11-26T08:01:00.000Z",
-    )
-    diff = since_last_run(now, runs)
+    diff = since_last_run(failed_run("2026-11-26T08:00:00.000Z"), runs)
     assert [point["started_at"][:10] for point in diff["trend"]] == [
         "2026-11-23",
         "2026-11-24",
