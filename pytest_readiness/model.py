@@ -240,12 +240,17 @@ class Report:
         return {str(outcome): tally.get(str(outcome), 0) for outcome in Outcome}
 
     @functools.cached_property  # items are immutable; every output asks again
-    def phase_summaries(self) -> tuple[PhaseSummary, ...]:
-        by_phase: dict[int, list[Item]] = {}
+    def by_phase(self) -> dict[int, tuple[Item, ...]]:
+        """The items of each phase number, in run order."""
+        groups: dict[int, list[Item]] = {}
         for item in self.items:
-            by_phase.setdefault(item.phase, []).append(item)
+            groups.setdefault(item.phase, []).append(item)
+        return {order: tuple(items) for order, items in groups.items()}
+
+    @functools.cached_property  # items are immutable; every output asks again
+    def phase_summaries(self) -> tuple[PhaseSummary, ...]:
         return tuple(
-            _summarise_phase(name, order, by_phase.get(order, []))
+            _summarise_phase(name, order, self.by_phase.get(order, ()))
             for order, name in enumerate(self.phases, start=1)
         )
 

@@ -224,11 +224,8 @@ def _duration(seconds: Any) -> str:
 
 
 def _phases(report: Report, pytest_html_limit: int | None) -> str:
-    by_phase: dict[int, list[Item]] = {}
-    for item in report.items:
-        by_phase.setdefault(item.phase, []).append(item)
     sections = "".join(
-        _phase(report, summary, by_phase.get(summary.order, []))
+        _phase(report, summary, report.by_phase.get(summary.order, ()))
         for summary in report.phase_summaries
         if summary.items
     )
