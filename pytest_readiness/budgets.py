@@ -124,9 +124,9 @@ class TimeBudgets:
         if not self._budgets:
             return None
         spec = self._readiness.spec(item.nodeid)
-        budget = self._budgets.get(spec.phase) if spec is not None else None
-        if spec is None or budget is None:
+        if spec is None or spec.phase not in self._budgets:
             return None
+        budget = self._budgets[spec.phase]
         return self._clock.start(spec.phase) + budget, budget
 
     def over_budget(self, item: pytest.Item) -> str | None:
