@@ -14,6 +14,7 @@ No pytest in here: the plugin turns these values and exceptions into pytest's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -68,6 +69,8 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
     except runbook.SectionsError as exc:
         raise RunbookSetupError(f"{where}: {exc}") from None
     book = runbook.load(path, sections)
+    if book.unmapped:
+        raise RunbookSetupError(unmapped_headings_message(book, where, config.source))
     signoffs_path = config.root / str(config.raw.get("signoffs", signoffs.DEFAULT_PATH))
     waivers_path = config.root / str(config.raw.get("waivers", waivers.DEFAULT_PATH))
     try:
@@ -76,6 +79,50 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
     except RecordError as exc:
         raise RunbookSetupError(str(exc)) from None
     return RunbookSource(book, signoffs_path, waivers_path, found_signoffs, found_waivers)
+
+
+def unmapped_headings_message(book: Runbook, where: str, source: Path | None) -> str:
+    """Every heading whose task lines no `sections` entry maps, with the TOML to add.
+
+    A line under no mapped heading would silently drop out of the checklist and the report,
+    so the run does not start until each such heading is mapped or explicitly ignored.
+    """
+    headings: dict[str, list[RunbookLine]] = {}
+    orphans: list[RunbookLine] = []
+    for line in book.unmapped:
+        if line.heading_path:
+            headings.setdefault(line.heading_path[-1], []).append(line)
+        else:
+            orphans.append(line)
+    mapped_any = any(line.section is not None for line in book.lines)
+    table = (
+        "[sections]"
+        if source is not None and source.name == "readiness.toml"
+        else ("[tool.readiness.sections]")
+    )
+    if mapped_any:
+        intro = f"has task lines under headings that {table} does not map"
+    else:
+        defaults = ", ".join(f'"{heading}"' for heading in runbook.DEFAULT_SECTIONS)
+        intro = (
+            f"has no heading mapped to a phase ({table} maps headings; the defaults are {defaults})"
+        )
+    values = ", ".join(runbook.SECTION_VALUES)
+    lines = [
+        f"{where}: runbook {book.where} {intro}. Map each heading to one of {values} "
+        '("post": after the deploy; "ignore": not part of the checklist), for example:',
+        f"  {table}",
+    ]
+    for heading, under in headings.items():
+        first = under[0]
+        count = f"{len(under)} task line{'s' if len(under) != 1 else ''}"
+        lines.append(
+            f'  {json.dumps(heading, ensure_ascii=False)} = "ignore"   '
+            f"# {count}, first: line {first.line_number} {first.text!r}"
+        )
+    for line in orphans:
+        lines.append(f"  (line {line.line_number} {line.text!r} is under no heading: add one)")
+    return "\n".join(lines)
 
 
 def bind_checks(source: RunbookSource, checks: Iterable[Check], stage: str = "pre") -> Binding:

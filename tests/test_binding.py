@@ -267,14 +267,16 @@ def test_the_report_lists_sign_offs_for_lines_the_runbook_lacks(project):
     assert extra["unmapped_lines"] == []
 
 
-def test_the_report_lists_lines_under_unmapped_headings(project):
+def test_lines_under_an_unmapped_heading_stop_the_run_with_the_toml_to_add(project):
     (project / "runbook.md").write_text(RUNBOOK + "\n## Someday\n\n- [ ] Rewrite it\n")
     cfg = config.load(project)
-    source = binding.load_source(cfg)
-    assert source is not None
-    bound = binding.bind_checks(source, [])
-    extra = binding.report_extra(source, bound, env="production", commit=None, root=project)
-    assert [line["text"] for line in extra["runbook"]["unmapped_lines"]] == ["Rewrite it"]
+    with pytest.raises(binding.RunbookSetupError) as caught:
+        binding.load_source(cfg)
+    message = str(caught.value)
+    assert "does not map" in message
+    assert "[tool.readiness.sections]" in message
+    assert '"Someday" = "ignore"   # 1 task line, first: line' in message
+    assert "'Rewrite it'" in message
 
 
 def test_fail_fast_can_ask_whether_a_failure_is_waived(project):

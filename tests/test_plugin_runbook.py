@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import cli
+from pytest_readiness import cli, runbook
 from tests.conftest import ReadinessProject
 
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"
@@ -177,3 +177,65 @@ def test_the_html_checklist_reads_like_the_runbook(runbook_project):
         "CEO approval required"
     )
     assert '<span aria-hidden="true">&#x2713;</span> <span class="outcome outcome-passed">' in html
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _public_checklist(project: ReadinessProject, sections: str) -> pytest.RunResult:
+    runbook = (DATA / "prc-release-foundations.md").read_text()
+    project.pytester.path.joinpath("runbook.md").write_text(runbook)
+    project.config(
+        f"""
+        [tool.readiness]
+        runbook = "runbook.md"
+        [tool.readiness.sections]
+        {sections}
+        [tool.readiness.envs.local]
+        manual_blocking = false
+        """
+    )
+    project.checks(
+        '@pytest.mark.gate("PRC-02-001 — A critical user journey has not been tested '
+        'successfully end to end.")\ndef test_journey(): pass\n'
+    )
+    return project.run()
+
+
+def test_a_partly_mapped_public_checklist_is_a_usage_error_listing_each_unmapped_heading(
+    project: ReadinessProject,
+) -> None:
+    result = _public_checklist(project, '"2. Immediate no-go conditions" = "gate"')
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert "does not map" in err
+    assert '"3.1 Release identity" = "ignore"' in err
+    assert '"3.2 Scope" = "ignore"' in err
+    assert '"2. Immediate no-go conditions" = ' not in err
+    assert not (project.pytester.path / "reports" / "readiness-local.json").exists()
+
+
+def test_a_checklist_with_no_mapped_heading_says_so(project: ReadinessProject) -> None:
+    result = _public_checklist(project, "")
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert "has no heading mapped to a phase" in err
+    assert '"Code Quality Gates"' in err  # the default heading names are named
+    assert "closest runbook line" not in err
+
+
+def test_every_heading_mapped_or_ignored_lists_every_line(project: ReadinessProject) -> None:
+    mapping = {
+        "2. Immediate no-go conditions": "gate",
+        "3.1 Release identity": "docs",
+        "3.2 Scope": "ignore",
+    }
+    sections = "\n".join(f'"{heading}" = "{value}"' for heading, value in mapping.items())
+    result = _public_checklist(project, sections)
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    book = runbook.load(project.pytester.path / "runbook.md", runbook.sections_from_config(mapping))
+    expected = [line.key for line in book.checklist("pre")]
+    titles = [runbook.normalise(item["title"]) for item in project.report()["items"]]
+    assert len(expected) > 10
+    assert sorted(titles) == sorted(expected)
+    assert not any(line.heading_path[-1] == "3.2 Scope" for line in book.checklist("pre"))
