@@ -8,6 +8,7 @@ import pytest
 
 from pytest_readiness import binding
 from pytest_readiness.model import Category
+from pytest_readiness.selection import Selection
 from pytest_readiness.session import CheckSpec, ReadinessSession, parse_marker
 
 CATEGORIES = frozenset(str(c) for c in Category)
@@ -80,3 +81,35 @@ def _apply_timeout(item: pytest.Item, spec: CheckSpec) -> None:
 def _timeout_marker(seconds: float) -> pytest.MarkDecorator:
     # One decorator per distinct value: building one per item was a tenth of B1's overhead.
     return pytest.mark.timeout(seconds)
+
+
+def narrow_to(selection: Selection, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the items the command line's paths and `--ignore` leave out of the run."""
+    kept = [item for item in items if selection.keeps(item.path, item.nodeid)]
+    if len(kept) == len(items):
+        return
+    names = {item.nodeid for item in kept}
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid not in names])
+    items[:] = kept
+
+
+def problem_of(report: pytest.CollectReport) -> str | None:
+    """Why a checklist module could not be collected (failed or skipped at import), if so."""
+    if report.failed:
+        return f"{report.nodeid} failed to import: {_last_error_line(report.longreprtext)}"
+    if report.skipped:
+        longrepr = report.longrepr
+        why = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        why = why.removeprefix("Skipped: ")
+        return (
+            f"{report.nodeid} was skipped at import ({why}); its checks are unknown, "
+            "so nothing in it was checked"
+        )
+    return None
+
+
+def _last_error_line(text: str) -> str:
+    """The exception line of a collection error (pytest marks it `E   `)."""
+    errors = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+    lines = errors or [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

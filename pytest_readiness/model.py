@@ -17,6 +17,8 @@ POST_STAGE = "post"
 STAGES = ("pre", POST_STAGE)
 # The runbook's "Assess severity": P0 immediate rollback, P1 hotfix or rollback, P2 schedule.
 SEVERITIES = ("P0", "P1", "P2")
+# Evidence of this kind is a warning on its item: shown with the verdict, never fatal alone.
+WARNING_EVIDENCE = "warning"
 
 
 class CheckFailed(AssertionError):
@@ -31,6 +33,8 @@ class Outcome(enum.StrEnum):
     ERROR = "error"
     SKIPPED = "skipped"
     NOT_RUN = "not-run"
+    # Left out of a partial run by the user's selection (node ids, -m, -k, --deselect, --lf).
+    NOT_SELECTED = "not-selected"
     WAIVED = "waived"
     MANUAL = "manual"
     SIGNED_OFF = "signed-off"
@@ -137,11 +141,21 @@ class Item:
 
     @property
     def is_blocker(self) -> bool:
-        return self.blocking and not self.outcome.is_ok
+        """A blocking item that did not pass; an unselected item is judged by the run instead."""
+        return self.blocking and not self.outcome.is_ok and self.outcome is not Outcome.NOT_SELECTED
 
     @property
     def is_warning(self) -> bool:
-        return not self.blocking and not self.outcome.is_ok
+        return (
+            not self.blocking
+            and not self.outcome.is_ok
+            and self.outcome is not Outcome.NOT_SELECTED
+        )
+
+    @property
+    def warning_notes(self) -> tuple[str, ...]:
+        """What the check flagged without failing (a probe's warnings, e.g. skipped tests)."""
+        return tuple(e.summary for e in self.evidence if e.kind == WARNING_EVIDENCE)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -195,6 +209,10 @@ class Report:
     commit: str | None = None
     duration_s: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The options and paths that narrowed the run (`-m db`, a node id); empty for a full run.
+    selection_args: tuple[str, ...] = ()
+    # Written when the run starts, before any item ran: what a crashed run leaves on disk.
+    in_progress: bool = False
 
     @functools.cached_property  # items are immutable; every output asks again
     def blockers(self) -> tuple[Item, ...]:
@@ -202,7 +220,36 @@ class Report:
 
     @functools.cached_property  # items are immutable; every output asks again
     def warnings(self) -> tuple[Item, ...]:
-        return tuple(item for item in self.items if item.is_warning)
+        """Non-blocking items that did not pass, and passed items that carry a warning."""
+        return tuple(
+            item
+            for item in self.items
+            if item.is_warning or (item.outcome.is_ok and item.warning_notes)
+        )
+
+    @functools.cached_property  # items are immutable; every output asks again
+    def awaiting_signoff(self) -> tuple[Item, ...]:
+        """Blocking manual lines nobody has signed off yet."""
+        return tuple(item for item in self.blockers if item.outcome is Outcome.MANUAL)
+
+    @functools.cached_property  # items are immutable; every output asks again
+    def not_selected(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.outcome is Outcome.NOT_SELECTED)
+
+    @property
+    def partial(self) -> bool:
+        """True when the user's selection left items of the full checklist out."""
+        return bool(self.not_selected)
+
+    @property
+    def selection(self) -> dict[str, Any]:
+        """The JSON `selection` object: what narrowed the run and how many items it kept."""
+        total = len(self.items)
+        return {
+            "args": list(self.selection_args) if self.partial else [],
+            "selected": total - len(self.not_selected),
+            "total": total,
+        }
 
     @functools.cached_property  # items are immutable; every output asks again
     def triggers(self) -> tuple[Item, ...]:
@@ -216,7 +263,9 @@ class Report:
         """The one verdict computation: ROLLBACK (post stage, a trigger hit), NO-GO or GO."""
         if self.triggers:
             return Verdict.ROLLBACK
-        if not self.complete or not self.items or self.blockers:
+        if self.in_progress or not self.complete or not self.items or self.blockers:
+            return Verdict.NO_GO
+        if self.partial:
             return Verdict.NO_GO
         return Verdict.GO
 
@@ -260,23 +309,28 @@ class Report:
         verdict = self.verdict
         if verdict is Verdict.ROLLBACK:
             return _rollback_sentence(self.triggers)
+        if self.in_progress:
+            return (
+                f"{verdict}: this run started at {self.started_at} and has not finished; "
+                "if nothing is running, it ended before writing its result."
+            )
         if not self.items:
             return f"{verdict}: no checklist items were run."
+        if self.partial:
+            return _partial_sentence(self)
         if not self.complete:
             missing = sum(1 for i in self.items if i.outcome is Outcome.NOT_RUN)
             total = len(self.items)
             return f"{verdict}: the run was interrupted; {missing} of {total} items were not run."
-        blockers = self.blockers
-        if not blockers:
-            warned = len(self.warnings)
-            tail = f" ({warned} non-blocking warning{'s' if warned != 1 else ''})" if warned else ""
+        if not self.blockers:
             blocking = sum(1 for item in self.items if item.blocking)
-            return f"{verdict}: all {blocking} blocking items passed{tail}."
-        sections = _ordered_unique(
-            CATEGORY_TITLES.get(item.category, item.category) for item in blockers
-        )
-        noun = "item" if len(blockers) == 1 else "items"
-        return f"{verdict}: {len(blockers)} blocking {noun} failed in {', '.join(sections)}."
+            passed = f"all {blocking} blocking items passed"
+            if not self.warnings:
+                return f"{verdict}: {passed}."
+            return f"{verdict} with {_count(len(self.warnings), 'warning')}: " + (
+                f"{_listed(_warning_line(item) for item in self.warnings)}; {passed}."
+            )
+        return f"{verdict}: {_blocker_clause(self.blockers, self.awaiting_signoff)}."
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -291,6 +345,7 @@ class Report:
             "finished_at": self.finished_at,
             "duration_s": round(self.duration_s, 3),
             "counts": self.counts,
+            "selection": self.selection,
             "phases": [p.to_dict() for p in self.phase_summaries],
             "blockers": [item.id for item in self.blockers],
             "triggers": [item.id for item in self.triggers],
@@ -299,6 +354,52 @@ class Report:
         }
         out.update(self.extra)
         return out
+
+
+def _partial_sentence(report: Report) -> str:
+    selection = report.selection
+    narrowed = " ".join(report.selection_args) or "a plugin deselected items"
+    sentence = (
+        f"PARTIAL: {selection['selected']} of {selection['total']} items selected ({narrowed}); "
+        "not a release decision"
+    )
+    if report.blockers:
+        sentence += f"; {_blocker_clause(report.blockers, report.awaiting_signoff, 'selected ')}"
+    return sentence + "."
+
+
+def _blocker_clause(blockers: Sequence[Item], awaiting: Sequence[Item], adjective: str = "") -> str:
+    """ "2 blocking items failed in Database Readiness; 1 blocking line awaits sign-off (...)"."""
+    failed = [item for item in blockers if item.outcome is not Outcome.MANUAL]
+    clauses = []
+    if failed:
+        sections = _ordered_unique(
+            CATEGORY_TITLES.get(item.category, item.category) for item in failed
+        )
+        noun = "item" if len(failed) == 1 else "items"
+        clauses.append(f"{len(failed)} {adjective}blocking {noun} failed in {', '.join(sections)}")
+    if awaiting:
+        lines = f"{len(awaiting)} blocking line{'' if len(awaiting) == 1 else 's'}"
+        verb = "awaits" if len(awaiting) == 1 else "await"
+        titles = _listed(item.title for item in awaiting)
+        clauses.append(f"{lines} {verb} sign-off ({titles})")
+    return "; ".join(clauses)
+
+
+def _warning_line(item: Item) -> str:
+    notes = item.warning_notes if item.outcome.is_ok else ()
+    return f"{item.title}: {notes[0] if notes else item.reason or item.outcome}"
+
+
+def _listed(texts: Iterable[str], shown: int = 3) -> str:
+    """The first `shown` texts joined, then "+N more"."""
+    values = list(texts)
+    head = ", ".join(values[:shown])
+    return f"{head} +{len(values) - shown} more" if len(values) > shown else head
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def item_trigger(item: Item) -> str | None:
@@ -321,6 +422,8 @@ def _summarise_phase(name: str, order: int, items: Sequence[Item]) -> PhaseSumma
         status = "empty"
     elif any(item.is_blocker for item in items):
         status = "failed"
+    elif all(item.outcome is Outcome.NOT_SELECTED for item in items):
+        status = "not-selected"
     elif all(item.outcome is Outcome.NOT_RUN for item in items):
         status = "not-run"
     elif any(item.is_warning for item in items):

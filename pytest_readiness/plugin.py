@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Generator
 from pathlib import Path
@@ -13,17 +14,19 @@ import pytest
 from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
 from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
-from pytest_readiness.collection import plan_items
+from pytest_readiness.collection import narrow_to, plan_items, problem_of
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, stashed
 from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
-from pytest_readiness.report import html, write_reports
+from pytest_readiness.report import html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
 from pytest_readiness.retry import run_with_retries
+from pytest_readiness.selection import Selection, take_selection
 from pytest_readiness.session import ReadinessSession
 
 CHECKLIST = pytest.StashKey[Path]()
+SELECTION = pytest.StashKey[Selection]()
 NOT_RUN = pytest.StashKey[str]()
 RETRYING = pytest.StashKey[bool]()
 
@@ -73,6 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CHECKLIST] = readiness_config.checklist_folder(config.rootpath)
     if config.getoption("readiness"):
         _start_readiness(config)
+    elif config.getoption("readiness_env"):
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(
+                f"--env {config.getoption('readiness_env')} has no effect without --readiness"
+            ),
+            stacklevel=2,
+        )
 
 
 def _start_readiness(config: pytest.Config) -> None:
@@ -107,13 +117,20 @@ def _start_readiness(config: pytest.Config) -> None:
     budgets = register_budgets(config, session)
     if session.fail_fast or budgets.any:
         config.pluginmanager.register(ItemGuards(session, budgets), "readiness-guards")
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        config.args = [str(settings.checklist)]
+    # The whole checklist is always collected: what the user narrowed it to is a selection.
+    selection = take_selection(config, settings.checklist)
+    session.selection_args = selection.described
+    config.stash[SELECTION] = selection
+    config.option.continue_on_collection_errors = True  # a broken module is an error item
     if controller:
         html.enable(config, session)
         _interrupt_on(config, (signal.SIGTERM,), once=False)
     else:
         _interrupt_on(config, (signal.SIGINT, signal.SIGTERM), once=True)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def _distributed(config: pytest.Config) -> bool:
@@ -164,12 +181,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+# tryfirst: the plan is made of every collected check, before -m, -k or --deselect remove any.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         plan_items(readiness, items)
+        narrow_to(config.stash[SELECTION], config, items)
         plugins = config.pluginmanager
         if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
             plugins.register(RetryHooks(readiness), "readiness-retry")
@@ -193,11 +213,38 @@ class ReadinessRunHooks:
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # `--lf` would drop the other checks at collection, unseen; its deselection stays.
+        plugins = self._config.pluginmanager
+        if plugins.has_plugin("lfplugin-collwrapper"):
+            plugins.unregister(name="lfplugin-collwrapper")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        problem = problem_of(report) if report.nodeid else None
+        if problem is not None:
+            self._session.collection_problem(report.nodeid, problem)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._session.select(item.nodeid for item in session.items)
+        if self._session.collection_problems and not self._session.plan:
+            problems = "\n  ".join(self._session.collection_problems.values())
+            raise pytest.UsageError(f"no checklist item could be collected:\n  {problems}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Before any item runs, the previous run's reports give way to an in-progress NO-GO."""
+        if not session.config.option.collectonly and not _is_worker(session.config):
+            start_reports(self._session)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if not self._session.owns_reports:
+            # A check forked and its child came back into pytest: it must not carry on the
+            # run, print a second verdict or write reports.
+            os._exit(1)
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         redact_report(self._session.redact, report, compact=self._compact)
         return report
@@ -217,14 +264,19 @@ class ReadinessRunHooks:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
-    ) -> Generator[None, None, None]:
-        if hasattr(session.config, "workerinput"):
-            yield
+    ) -> Generator[Any, Any, None]:
+        if _is_worker(session.config) or not self._session.started:
+            yield  # --collect-only, a usage error: this run leaves no report and no history
             return
         report = write_reports(self._session, exitstatus=exitstatus)
         session.exitstatus = _exit_status(exitstatus, report.verdict.value)
-        yield
+        outcome = yield
+        if isinstance(outcome.exception, OSError):  # pytest-html could not write its page
+            html.discard(self._session, outcome.exception)
+            outcome.force_result(None)
         html.publish(self._session, session.config)
+        if self._session.write_errors:
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     def pytest_report_collectionfinish(self) -> list[str]:
         bound = self._session.runbook_binding()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -153,6 +154,16 @@ class ReadinessSession:
         self.interrupted = False
         self.report: Report | None = None
         self.runbook: binding.RunbookSource | None = None
+        # Only the process that started the run writes its reports (never a forked child).
+        self.pid = os.getpid()
+        # What narrowed the run (`-m db`, node ids); `selected` is None until collection ends.
+        self.selection_args: tuple[str, ...] = ()
+        self.selected: frozenset[str] | None = None
+        # Checklist modules that failed or skipped at import: nodeid -> one-line reason.
+        self.collection_problems: dict[str, str] = {}
+        self.started = False  # the in-progress report replaced the previous run's
+        self.html_by_pytest_html = False  # else our own static page is readiness-<env>.html
+        self.write_errors: list[str] = []  # one line per report that could not be written
 
     @property
     def database(self) -> ReadOnlyDatabase:
@@ -184,6 +195,20 @@ class ReadinessSession:
     def set_plan(self, specs: Iterable[CheckSpec]) -> None:
         self.plan = list(specs)
         self._specs = {spec.nodeid: spec for spec in self.plan}
+
+    def select(self, nodeids: Iterable[str]) -> None:
+        """The items that survived every selection option; the rest are `not-selected`."""
+        self.selected = frozenset(nodeids)
+
+    def collection_problem(self, nodeid: str, reason: str) -> None:
+        """A checklist module that could not be collected: its checks are unknown, so it is
+        one blocking `error` item of its own."""
+        self.collection_problems.setdefault(nodeid, reason)
+
+    @property
+    def owns_reports(self) -> bool:
+        """True in the process that started the run (a check's forked child is not it)."""
+        return os.getpid() == self.pid
 
     def spec(self, nodeid: str) -> CheckSpec | None:
         return self._specs.get(nodeid)
@@ -245,9 +270,10 @@ class ReadinessSession:
         """The checked-out commit, asked of git once per run (None outside a repository)."""
         return _git_head(self.environment.root)
 
-    def build_report(self, *, complete: bool) -> Report:
+    def build_report(self, *, complete: bool, in_progress: bool = False) -> Report:
         finished = time.time()
-        items = tuple(self._item(spec, complete) for spec in self.plan)
+        problems = tuple(self._problem_item(nodeid) for nodeid in self.collection_problems)
+        items = problems + tuple(self._item(spec, complete) for spec in self.plan)
         unfinished = any(
             item.outcome is Outcome.NOT_RUN and item.id not in self.not_run for item in items
         )
@@ -263,6 +289,8 @@ class ReadinessSession:
             commit=self.commit,
             duration_s=finished - self.started_at,
             extra=extra,
+            selection_args=self.selection_args,
+            in_progress=in_progress,
         )
         if self.stage == POST_STAGE:
             self.report = replace(self.report, extra={**extra, **self._rollback(self.report)})
@@ -304,7 +332,21 @@ class ReadinessSession:
         )
         return finished, extra
 
+    def _problem_item(self, nodeid: str) -> Item:
+        first = self.config.phases[0]
+        return Item(
+            id=nodeid,
+            title=f"Checklist module {nodeid}",
+            category=first,
+            phase=1,
+            outcome=Outcome.ERROR,
+            reason=self.collection_problems[nodeid],
+        )
+
     def _item(self, spec: CheckSpec, complete: bool) -> Item:
+        if self.selected is not None and spec.nodeid not in self.selected:
+            narrowed = " ".join(self.selection_args) or "deselected by a plugin"
+            return _plan_item(spec, Outcome.NOT_SELECTED, f"not selected ({narrowed})")
         record = self.records.get(spec.nodeid)
         if spec.nodeid in self.not_run or record is None or record.outcome is None:
             why = "the run was interrupted" if not complete else "it never ran"

@@ -87,6 +87,9 @@ class XdistPhaseHooks:
             return
         shared = _read_shared(self.phase_dir, node.gateway.id)
         readiness.set_plan(CheckSpec.from_dict(raw) for raw in shared.get("plan", ()))
+        readiness.select(ids)  # what the worker kept after -m, -k, --deselect...
+        for nodeid, reason in (shared.get("problems") or {}).items():
+            readiness.collection_problem(nodeid, reason)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -183,6 +186,7 @@ def write_phase_map(
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         shared["plan"] = [spec.to_dict() for spec in readiness.plan]
+        shared["problems"] = readiness.collection_problems
     path = Path(workerinput[PHASE_DIR_KEY]) / f"{workerinput['workerid']}.json"
     _write_json_atomically(path, shared)
 

@@ -91,6 +91,7 @@ class ReadinessProject:
     """A throwaway project for pytester: config, checks, and its reports read back."""
 
     pytester: pytest.Pytester
+    stage: str = "pre"  # of the last run: `--stage=post` writes readiness-<env>-post.*
 
     def config(self, toml: str) -> None:
         self.pytester.makepyprojecttoml(textwrap.dedent(toml))
@@ -103,22 +104,36 @@ class ReadinessProject:
         return path
 
     def run(self, *args: str) -> pytest.RunResult:
+        self.stage = _stage_of(args)
         return self.pytester.runpytest("--readiness", *QUIET_PLUGINS, *args)
 
     def run_subprocess(self, *args: str, timeout: float = 120) -> pytest.RunResult:
+        self.stage = _stage_of(args)
         return self.pytester.runpytest_subprocess(
             "--readiness", *QUIET_PLUGINS, *args, timeout=timeout
         )
 
-    def report(self, env: str = "local", folder: str = "reports") -> dict[str, Any]:
-        path = self.pytester.path / folder / f"readiness-{env}.json"
-        return dict(json.loads(path.read_text()))
+    def report(
+        self, env: str = "local", folder: str = "reports", stage: str | None = None
+    ) -> dict[str, Any]:
+        return dict(json.loads(self.text(env, "json", folder, stage)))
 
     def items(self, env: str = "local") -> dict[str, dict[str, Any]]:
         return {item["title"]: item for item in self.report(env)["items"]}
 
-    def text(self, env: str = "local", suffix: str = "html", folder: str = "reports") -> str:
-        return (self.pytester.path / folder / f"readiness-{env}.{suffix}").read_text()
+    def text(
+        self,
+        env: str = "local",
+        suffix: str = "html",
+        folder: str = "reports",
+        stage: str | None = None,
+    ) -> str:
+        name = env if (stage or self.stage) == "pre" else f"{env}-post"
+        return (self.pytester.path / folder / f"readiness-{name}.{suffix}").read_text()
+
+
+def _stage_of(args: tuple[str, ...]) -> str:
+    return "post" if "--stage=post" in args else "pre"
 
 
 @pytest.fixture
@@ -145,7 +160,7 @@ def run_repo_checklist(
         timeout=600,
         check=False,
     )
-    report_file = reports / "readiness-local.json"
+    report_file = reports / f"readiness-local{'-post' if '--stage=post' in args else ''}.json"
     report = json.loads(report_file.read_text()) if report_file.exists() else {}
     return done.returncode, report, done.stdout + done.stderr
 

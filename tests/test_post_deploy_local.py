@@ -52,7 +52,7 @@ def test_the_healthy_local_target_is_go_after_the_deploy_with_only_post_items(
     chart = next(e for e in load["evidence"] if e["kind"] == "histogram")
     assert chart["data"]["svg"].startswith("<svg ")
     assert "<svg" not in chart["detail"]
-    html = (tmp_path / "readiness-local.html").read_text()
+    html = (tmp_path / "readiness-local-post.html").read_text()
     assert "<dt>Stage</dt><dd>post</dd>" in html
 
 
@@ -116,9 +116,9 @@ def test_a_hit_trigger_is_rollback_naming_it_with_the_runbooks_rollback_steps(
     item = automated(report)[title]
     assert reason in item["reason"]
     assert item["severity"] == "P0"
-    markdown = (tmp_path / "readiness-local.md").read_text()
+    markdown = (tmp_path / "readiness-local-post.md").read_text()
     assert markdown.splitlines()[0] == f"**Verdict: ROLLBACK (trigger: {trigger})**"
     assert "1. Revert application deployment (restore previous version)" in markdown
-    html = (tmp_path / "readiness-local.html").read_text()
+    html = (tmp_path / "readiness-local-post.html").read_text()
     assert 'id="readiness-rollback-steps"' in html
     assert 'id="readiness-severity-P0"' in html

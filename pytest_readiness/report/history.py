@@ -24,6 +24,7 @@ from pytest_readiness.model import Item, Outcome, Report
 from pytest_readiness.report.files import atomic_write
 
 DEFAULT_KEEP = 30
+_NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED})
 HISTORY_SCHEMA = 2
 
 
@@ -120,10 +121,13 @@ def since_last_run(
         return {"previous": None, "trend": trend}
     previous = runs[-1]
     before: Mapping[str, str] = previous["items"]
-    newly_failing, newly_passing, still_failing = [], [], []
+    newly_failing, newly_passing, still_failing, new = [], [], [], []
     for item in report.items:
+        if item.outcome in _NOT_JUDGED:
+            continue  # awaiting sign-off is not failing; an unselected item was not checked
         was = before.get(item.id)
         if was is None:
+            new.append(_line(item))
             continue
         if item.is_blocker or item.is_warning:
             if _ok(was):
@@ -139,6 +143,7 @@ def since_last_run(
         "newly_failing": newly_failing,
         "newly_passing": newly_passing,
         "still_failing": still_failing,
+        "new": new,
         "trend": trend,
     }
 
@@ -148,7 +153,7 @@ def _failing_since(item_id: str, runs: Sequence[Mapping[str, Any]]) -> dict[str,
     count, since = 1, None
     for run in reversed(runs):
         outcome = run["items"].get(item_id)
-        if outcome is None or _ok(outcome):
+        if outcome is None or _ok(outcome) or outcome in _NOT_JUDGED:
             break
         count += 1
         since = run.get("started_at")

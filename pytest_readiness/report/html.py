@@ -10,7 +10,6 @@ left empty and our static item table, filtered by a few lines of script, is the 
 
 from __future__ import annotations
 
-import os
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,42 +18,88 @@ import pytest
 
 from pytest_readiness.model import CATEGORY_TITLES, Evidence
 from pytest_readiness.report.evidence_html import render_evidence
-from pytest_readiness.report.files import report_path
+from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.page import render_summary
 from pytest_readiness.session import ReadinessSession
 
 CSS = Path(__file__).with_name("readiness.css")
 PYTEST_HTML_ROW_LIMIT = 1000
 
-__all__ = ["PYTEST_HTML_ROW_LIMIT", "HtmlReportHooks", "enable", "publish", "render_summary"]
+__all__ = [
+    "PYTEST_HTML_ROW_LIMIT",
+    "HtmlReportHooks",
+    "discard",
+    "enable",
+    "publish",
+    "render_summary",
+]
 
 
 def enable(config: pytest.Config, session: ReadinessSession) -> None:
-    """Point pytest-html at a temporary file beside the report; `publish` renames it."""
+    """Point pytest-html at a temporary file beside the report; `publish` renames it.
+
+    With pytest-html disabled (`-p no:html`) or writing elsewhere (`--html=...`), the
+    report's HTML is our own static page instead (`report.write_reports`).
+    """
     if not config.pluginmanager.hasplugin("html"):
         return
     if config.getoption("htmlpath", None):
+        return
+    try:  # pytest-html would stop the run with a traceback; our writes report it in one line
+        session.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
         return
     config.option.htmlpath = str(_partial_path(session))
     config.option.self_contained_html = True
     config.option.css = [*(config.getoption("css", None) or []), str(CSS)]
     config.pluginmanager.register(HtmlReportHooks(session), "readiness-html")
+    session.html_by_pytest_html = True
 
 
 def publish(session: ReadinessSession, config: pytest.Config) -> None:
-    """Move the finished HTML into place in one rename (called after pytest-html wrote it)."""
+    """Move pytest-html's finished page into place in one rename, once it wrote all of it.
+
+    An incomplete page (pytest-html failed half-way, the disk filled) is removed and
+    recorded as a write error: the reader keeps the in-progress page, never half a page.
+    """
     partial = _partial_path(session)
-    if not partial.exists():
+    if not session.owns_reports or not partial.exists():
         return
-    final = report_path(session.report_dir, session.env_name, "html")
-    os.replace(partial, final)
+    final = report_path(session.report_dir, session.env_name, "html", session.stage)
+    if not _ends_the_page(partial):
+        partial.unlink(missing_ok=True)
+        session.write_errors.append(
+            f"could not write {final}: pytest-html wrote an incomplete page"
+        )
+        return
+    try:
+        publish_file(partial, final)
+    except ReportWriteError as exc:
+        session.write_errors.append(str(exc))
+        return
     for plugin in config.pluginmanager.get_plugins():
         if getattr(plugin, "_report_path", None) == partial.resolve():
             plugin._report_path = final  # so pytest-html's closing line names the real file
 
 
+def discard(session: ReadinessSession, error: BaseException) -> None:
+    """pytest-html failed to write its page: one line, and its partial file is gone."""
+    partial = _partial_path(session)
+    partial.unlink(missing_ok=True)
+    final = report_path(session.report_dir, session.env_name, "html", session.stage)
+    cause = error.strerror if isinstance(error, OSError) and error.strerror else error
+    session.write_errors.append(f"could not write {final}: {cause}")
+
+
+def _ends_the_page(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - 64, 0))
+        return b"</html>" in handle.read()
+
+
 def _partial_path(session: ReadinessSession) -> Path:
-    return session.report_dir / f".readiness-{session.env_name}.html.partial"
+    name = report_name(session.env_name, session.stage)
+    return session.report_dir / f".readiness-{name}.html.partial"
 
 
 class HtmlReportHooks:

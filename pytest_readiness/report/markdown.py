@@ -72,6 +72,7 @@ def _changes_section(diff: Any) -> list[str]:
             ("newly_failing", "newly failing"),
             ("newly_passing", "newly passing"),
             ("still_failing", "still failing"),
+            ("new", "new since last run"),
         )
         for entry in diff.get(key) or ()
     ]

@@ -20,6 +20,7 @@ from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.trend import render_trend
 
 SCRIPT = Path(__file__).with_name("readiness.js")
+CSS = Path(__file__).with_name("readiness.css")
 # A failed phase starts open, unless laying out its rows would hold up the page (a blocker's
 # evidence link still opens it: Chromium expands a <details> that holds the link's target).
 OPEN_PHASE_LIMIT = 200
@@ -49,6 +50,18 @@ def render_summary(
         f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>",
     ]
     return redact.text("\n".join(part for part in parts if part))
+
+
+def render_page(report: Report, redact: Redactor) -> str:
+    """A whole self-contained page of the static summary, for runs without pytest-html's
+    page (pytest-html disabled or pointed elsewhere, and the in-progress report)."""
+    title = escape(f"{report.verdict}: {report.env} readiness")
+    style = CSS.read_text(encoding="utf-8")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{style}</style></head><body><h1>{title}</h1>\n"
+        f"{render_summary(report, redact)}\n</body></html>\n"
+    )
 
 
 _NOT_ALNUM = re.compile(r"[\W_]")
@@ -185,6 +198,7 @@ def _since_last_run(diff: Any) -> str:
         _diff_list("Newly failing", "newly-failing", diff.get("newly_failing") or []),
         _diff_list("Newly passing", "newly-passing", diff.get("newly_passing") or []),
         _diff_list("Still failing", "still-failing", diff.get("still_failing") or []),
+        _diff_list("New since last run", "new", diff.get("new") or []),
     ]
     changes = "".join(lists) or "<p>No item changed its outcome.</p>"
     return (

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_readiness.model import Verdict
+from pytest_readiness.model import Item, Verdict
 from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
 from pytest_readiness.session import ReadinessSession
@@ -37,11 +37,24 @@ def write_summary(
     if verbosity >= 0:
         for item in report.warnings:
             terminal.write("  warning ", yellow=True)
-            terminal.write_line(redact.text(f"{item.title}: {item.outcome} - {item.reason}"))
+            terminal.write_line(redact.text(_warning(item)))
         _write_changes(terminal, report.extra.get("since_last_run"))
+    for error in dict.fromkeys(readiness.write_errors):
+        terminal.write("  REPORT NOT WRITTEN ", red=True, bold=True)
+        terminal.write_line(redact.text(error))
     folder = readiness.report_dir
-    paths = ", ".join(str(report_path(folder, report.env, s)) for s in ("html", "json", "md"))
+    paths = ", ".join(
+        str(report_path(folder, report.env, suffix, report.stage))
+        for suffix in ("html", "json", "md")
+    )
     terminal.write_line(f"reports: {paths}")
+
+
+def _warning(item: Item) -> str:
+    notes = item.warning_notes if item.outcome.is_ok else ()
+    if notes:
+        return f"{item.title}: {item.outcome} with warning - {'; '.join(notes)}"
+    return f"{item.title}: {item.outcome} - {item.reason}"
 
 
 def _write_changes(terminal: Any, diff: Any) -> None:
@@ -49,7 +62,9 @@ def _write_changes(terminal: Any, diff: Any) -> None:
         return
     counts = {key: len(diff.get(key) or ()) for key in ("newly_failing", "newly_passing")}
     still = len(diff.get("still_failing") or ())
+    new = len(diff.get("new") or ())
     terminal.write_line(
         f"since last run: {counts['newly_failing']} newly failing, "
         f"{counts['newly_passing']} newly passing, {still} still failing"
+        + (f", {new} new" if new else "")
     )
