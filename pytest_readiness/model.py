@@ -44,6 +44,11 @@ class Outcome(enum.StrEnum):
         """True when the item counts as done for the verdict."""
         return self in _OK_OUTCOMES
 
+    @property
+    def label(self) -> str:
+        """How a person reads it: a manual line is not failing, it awaits sign-off."""
+        return "awaiting sign-off" if self is Outcome.MANUAL else str(self)
+
 
 _OK_OUTCOMES = frozenset({Outcome.PASSED, Outcome.WAIVED, Outcome.SIGNED_OFF})
 

@@ -108,3 +108,13 @@ def test_since_last_run_never_calls_a_line_awaiting_sign_off_still_failing() -> 
     assert diff["still_failing"] == []
     assert diff["newly_failing"] == []
     assert [entry["title"] for entry in diff["new"]] == ["Build"]
+
+
+def test_counts_call_a_manual_line_awaiting_sign_off_in_the_markdown() -> None:
+    from pytest_readiness.redact import Redactor
+    from pytest_readiness.report.markdown import render_markdown
+
+    report = _report(_item("CEO approval required", Outcome.MANUAL))
+    markdown = render_markdown(report, Redactor(()))
+    assert "| awaiting sign-off | 1 |" in markdown
+    assert "| manual |" not in markdown

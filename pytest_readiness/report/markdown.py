@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Report, Verdict
+from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
 
 
@@ -25,7 +25,11 @@ def render_markdown(report: Report, redact: Redactor) -> str:
     lines += _items_section("Warnings (non-blocking)", report.warnings)
     lines += _changes_section(report.extra.get("since_last_run"))
     lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]
-    lines += [f"| {outcome} | {count} |" for outcome, count in report.counts.items() if count]
+    lines += [
+        f"| {Outcome(outcome).label} | {count} |"
+        for outcome, count in report.counts.items()
+        if count
+    ]
     lines += ["", "## Phases", "", "| phase | status | items |", "| --- | --- | --- |"]
     lines += [
         f"| {p.order}. {CATEGORY_TITLES.get(p.name, p.name)} | {p.status} | {p.items} |"
@@ -38,7 +42,9 @@ def _items_section(heading: str, items: tuple[Item, ...]) -> list[str]:
     if not items:
         return []
     lines = [f"## {heading}", "", "| item | outcome | reason |", "| --- | --- | --- |"]
-    lines += [f"| {_cell(item.title)} | {item.outcome} | {_cell(item.reason)} |" for item in items]
+    lines += [
+        f"| {_cell(item.title)} | {item.outcome.label} | {_cell(item.reason)} |" for item in items
+    ]
     return [*lines, ""]
 
 

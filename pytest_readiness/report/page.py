@@ -258,7 +258,9 @@ def _phases(report: Report, pytest_html_limit: int | None) -> str:
 
 
 def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
-    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.counts.items()) if n)
+    counts = ", ".join(
+        f"{n} {Outcome(outcome).label}" for outcome, n in sorted(summary.counts.items()) if n
+    )
     opened = " open" if summary.status == "failed" and summary.items <= OPEN_PHASE_LIMIT else ""
     status = escape(summary.status)
     title = escape(phase_title(report, summary.order))
