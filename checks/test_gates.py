@@ -77,7 +77,15 @@ def test_lint(readiness_env, run, evidence):
     started = time.time()
     result = run(_setting(readiness_env, "lint_command", "npm run lint -- --format json"))
     output = _report_or_output(readiness_env, "lint_report", result, started)
-    evidence.expect(lint.from_lint_json(output, root=readiness_env.workspace))
+    evidence.expect(
+        lint.from_lint_json(
+            output,
+            _setting(readiness_env, "lint_tool", "auto"),
+            root=readiness_env.workspace,
+            log=result.output,
+            allow_empty=bool(readiness_env.vars.get("lint_allow_empty", False)),
+        )
+    )
     evidence.expect(exit_status(result))
 
 
