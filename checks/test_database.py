@@ -23,6 +23,12 @@ def _migrations_folder(readiness_env):
     return readiness_env.workspace / folder
 
 
+def _no_tables_expected(readiness_env):
+    """The migrations folder exists and holds no migration: no table should exist yet."""
+    folder = _migrations_folder(readiness_env)
+    return folder.is_dir() and not migrations.migration_files(folder)
+
+
 @pytest.mark.db("Staging migrations: Applied successfully")
 def test_migrations_applied(readiness_env, db, evidence):
     evidence.expect(migrations.check_applied(db, _migrations_folder(readiness_env)))
@@ -32,7 +38,8 @@ def test_migrations_applied(readiness_env, db, evidence):
 def test_rls(readiness_env, db, evidence):
     schemas = _names(readiness_env.vars.get("rls_schemas", ["public"]))
     role = readiness_env.vars.get("rls_probe_role")
-    evidence.expect(rls.check_rls(db, schemas, role))
+    allow_empty = readiness_env.vars.get("rls_allow_empty", _no_tables_expected(readiness_env))
+    evidence.expect(rls.check_rls(db, schemas, role, allow_empty=bool(allow_empty)))
 
 
 @pytest.mark.db("Data integrity: Verified")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.probes import a11y
-from tests.gate_project import run_gate
+from tests.check_project import run_gate
 
 STAND_IN = Path(__file__).resolve().parents[1] / "reference" / "app" / "tools" / "a11y_scan.py"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import junit
-from tests.gate_project import run_gate
+from tests.check_project import run_gate
 
 # The shape pytest's --junitxml writes (xunit2 family).
 PYTEST_REPORT = """<?xml version="1.0" encoding="utf-8"?>

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import lint
-from tests.gate_project import run_gate
+from tests.check_project import run_gate
 
 RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
 RUFF_CHECK += ("--output-format", "json")
