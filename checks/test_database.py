@@ -31,7 +31,9 @@ def _no_tables_expected(readiness_env):
 
 @pytest.mark.db("Staging migrations: Applied successfully")
 def test_migrations_applied(readiness_env, db, evidence):
-    evidence.expect(migrations.check_applied(db, _migrations_folder(readiness_env)))
+    allow_empty = bool(readiness_env.vars.get("migrations_allow_empty", False))
+    folder = _migrations_folder(readiness_env)
+    evidence.expect(migrations.check_applied(db, folder, allow_empty=allow_empty))
 
 
 @pytest.mark.db("RLS tests: All passing")
@@ -73,4 +75,6 @@ def test_migration_dry_run(readiness_env, evidence):
     with psycopg.connect(
         url, connect_timeout=10, options=f"-c statement_timeout={timeout_ms}"
     ) as conn:
-        evidence.expect(migrations.dry_run(conn, _migrations_folder(readiness_env)))
+        allow_empty = bool(readiness_env.vars.get("migrations_allow_empty", False))
+        folder = _migrations_folder(readiness_env)
+        evidence.expect(migrations.dry_run(conn, folder, allow_empty=allow_empty))
