@@ -48,7 +48,11 @@ def test_rls(readiness_env, db, evidence):
 def test_data_integrity(readiness_env, db, evidence):
     configured = readiness_env.vars.get("integrity_sql_dir")
     folder = readiness_env.workspace / configured if configured else INTEGRITY_SQL
-    evidence.expect(integrity.check_integrity(db, integrity.assertion_files(folder)))
+    assertions = integrity.assertion_files(folder)
+    if configured and not assertions:
+        raise CheckFailed(f"no *.sql assertion files in vars.integrity_sql_dir ({configured})")
+    allow_empty = bool(readiness_env.vars.get("integrity_allow_empty", False))
+    evidence.expect(integrity.check_integrity(db, assertions, allow_empty=allow_empty))
 
 
 @pytest.mark.db("Production backup: Verified exists")
