@@ -100,6 +100,7 @@ def test_an_empty_eslint_report_fails_saying_no_files_were_linted() -> None:
     assert not result.ok
     assert result.reason == "no files linted: the lint report is an empty list"
     assert "ruff" not in result.reason + "".join(e.summary for e in result.evidence)
+    assert "declare the tool as ruff" in result.evidence[0].detail
 
 
 def test_an_empty_report_passes_with_a_warning_where_empty_is_expected() -> None:

@@ -20,6 +20,10 @@ from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import decode_json_output, first
 
 NO_FILES_LINTED = "no files linted"
+_EMPTY_REPORT_HINT = (
+    "ESLint lists every file it lints, so [] means it linted none. ruff lists only findings, "
+    "so a clean ruff run also writes []: declare the tool as ruff to read it that way."
+)
 # What ruff (and ESLint without --no-error-on-unmatched-pattern) print when nothing matched.
 _NOTHING_MATCHED = re.compile(
     r"^.*(?:No Python files found|No files matching the pattern).*$", re.MULTILINE
@@ -96,7 +100,10 @@ def from_lint_json(
     kind = _detect(results) if tool == "auto" else tool
     empty = _nothing_linted(results, kind, log)
     if empty:
-        return ProbeResult.passed(warnings=[empty]) if allow_empty else ProbeResult.failed(empty)
+        why = [Evidence("note", empty, _EMPTY_REPORT_HINT if kind is None else "")]
+        if allow_empty:
+            return ProbeResult.passed(why, [empty])
+        return ProbeResult.failed(empty, why)
     if kind is None:
         shown = json.dumps(results[0])[:80]
         return ProbeResult.failed(f"lint report is neither ESLint nor ruff JSON: {shown}")
