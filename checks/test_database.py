@@ -23,23 +23,36 @@ def _migrations_folder(readiness_env):
     return readiness_env.workspace / folder
 
 
+def _no_tables_expected(readiness_env):
+    """The migrations folder exists and holds no migration: no table should exist yet."""
+    folder = _migrations_folder(readiness_env)
+    return folder.is_dir() and not migrations.migration_files(folder)
+
+
 @pytest.mark.db("Staging migrations: Applied successfully")
 def test_migrations_applied(readiness_env, db, evidence):
-    evidence.expect(migrations.check_applied(db, _migrations_folder(readiness_env)))
+    allow_empty = bool(readiness_env.vars.get("migrations_allow_empty", False))
+    folder = _migrations_folder(readiness_env)
+    evidence.expect(migrations.check_applied(db, folder, allow_empty=allow_empty))
 
 
 @pytest.mark.db("RLS tests: All passing")
 def test_rls(readiness_env, db, evidence):
     schemas = _names(readiness_env.vars.get("rls_schemas", ["public"]))
     role = readiness_env.vars.get("rls_probe_role")
-    evidence.expect(rls.check_rls(db, schemas, role))
+    allow_empty = readiness_env.vars.get("rls_allow_empty", _no_tables_expected(readiness_env))
+    evidence.expect(rls.check_rls(db, schemas, role, allow_empty=bool(allow_empty)))
 
 
 @pytest.mark.db("Data integrity: Verified")
 def test_data_integrity(readiness_env, db, evidence):
     configured = readiness_env.vars.get("integrity_sql_dir")
     folder = readiness_env.workspace / configured if configured else INTEGRITY_SQL
-    evidence.expect(integrity.check_integrity(db, integrity.assertion_files(folder)))
+    assertions = integrity.assertion_files(folder)
+    if configured and not assertions:
+        raise CheckFailed(f"no *.sql assertion files in vars.integrity_sql_dir ({configured})")
+    allow_empty = bool(readiness_env.vars.get("integrity_allow_empty", False))
+    evidence.expect(integrity.check_integrity(db, assertions, allow_empty=allow_empty))
 
 
 @pytest.mark.db("Production backup: Verified exists")
@@ -66,4 +79,6 @@ def test_migration_dry_run(readiness_env, evidence):
     with psycopg.connect(
         url, connect_timeout=10, options=f"-c statement_timeout={timeout_ms}"
     ) as conn:
-        evidence.expect(migrations.dry_run(conn, _migrations_folder(readiness_env)))
+        allow_empty = bool(readiness_env.vars.get("migrations_allow_empty", False))
+        folder = _migrations_folder(readiness_env)
+        evidence.expect(migrations.dry_run(conn, folder, allow_empty=allow_empty))

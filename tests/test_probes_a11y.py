@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pytest_readiness.probes import a11y
+from tests.check_project import run_gate
+
+STAND_IN = Path(__file__).resolve().parents[1] / "reference" / "app" / "tools" / "a11y_scan.py"
 
 
 def violation(rule: str, impact: str, nodes: int) -> dict[str, Any]:
@@ -83,3 +91,83 @@ def test_output_without_json_fails_clearly() -> None:
     result = a11y.from_axe_json("Error: Chrome not found")
     assert not result.ok
     assert result.reason.startswith("accessibility output is not axe-core JSON")
+
+
+def incomplete(rule: str, nodes: int) -> dict[str, Any]:
+    """An entry of axe-core's `incomplete` array: axe could not decide, a person must look."""
+    return {**violation(rule, "serious", nodes), "impact": "serious"}
+
+
+def test_an_error_object_instead_of_axe_results_fails() -> None:
+    result = a11y.from_axe_json('{"error": "page did not load"}')
+    assert not result.ok
+    assert result.reason == (
+        'accessibility report is not axe-core results: {"error": "page did not load"}'
+    )
+
+
+def test_an_empty_list_fails_saying_no_page_was_scanned() -> None:
+    result = a11y.from_axe_json("[]")
+    assert not result.ok
+    assert result.reason == "no page scanned: the accessibility report is an empty list"
+
+
+def test_an_empty_list_passes_with_a_warning_where_empty_is_expected() -> None:
+    result = a11y.from_axe_json("[]", allow_empty=True)
+    assert result.ok
+    assert result.warnings == ("no page scanned: the accessibility report is an empty list",)
+
+
+def test_one_page_that_did_not_load_among_scanned_ones_fails_naming_it() -> None:
+    pages = [axe_result(), {"url": "http://localhost:3000/cart", "error": "timeout"}]
+    result = a11y.from_axe_json(json.dumps(pages))
+    assert not result.ok
+    assert result.reason.startswith("accessibility report entry 2 of 2 is not axe-core results")
+
+
+def test_a_page_where_axe_checked_nothing_fails_naming_its_url() -> None:
+    blank = axe_result()
+    result = a11y.from_axe_json(json.dumps([blank]))
+    assert not result.ok
+    assert result.reason == (
+        "axe checked nothing on http://localhost:3000/ (no passes, violations or incomplete)"
+    )
+
+
+def test_the_number_of_pages_scanned_is_in_the_evidence() -> None:
+    pages = [dict(axe_result(), passes=[violation("region", "moderate", 1)]) for _ in range(3)]
+    result = a11y.from_axe_json(json.dumps(pages))
+    assert result.ok, result.reason
+    assert result.evidence[0].summary.startswith("3 pages scanned: 0 serious/critical")
+    assert result.evidence[0].data["pages"] == 3
+
+
+def test_incomplete_results_are_a_warning_with_their_count() -> None:
+    page = dict(axe_result(), incomplete=[incomplete("color-contrast", 4)])
+    result = a11y.from_axe_json(json.dumps(page))
+    assert result.ok, result.reason
+    assert result.warnings == (
+        "4 nodes axe could not decide (incomplete, check by hand): color-contrast x4",
+    )
+
+
+def test_the_reference_stand_in_passes_on_its_site_and_fails_on_an_empty_one(
+    tmp_path: Path,
+) -> None:
+    def scan(site: Path) -> str:
+        command = [sys.executable, str(STAND_IN), str(site)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert a11y.from_axe_json(scan(STAND_IN.parents[1] / "site")).ok
+    result = a11y.from_axe_json(scan(tmp_path))
+    assert result.reason == "no page scanned: the accessibility report is an empty list"
+
+
+def test_the_accessibility_item_fails_when_the_scan_found_no_page(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "ws" / "site").mkdir(parents=True)
+    command = f"{sys.executable} {STAND_IN} site"
+    item = run_gate(pytester, "test_accessibility", a11y_command=command)
+    assert item["outcome"] == "failed"
+    assert item["reason"] == "no page scanned: the accessibility report is an empty list"

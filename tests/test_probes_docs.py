@@ -104,7 +104,9 @@ def test_a_document_missing_a_required_heading_fails_naming_both(tmp_path: Path)
 
 
 def test_headings_match_without_case_and_pass(tmp_path: Path) -> None:
-    (tmp_path / "guide.md").write_text("# Guide\n\n## DASHBOARDS\n\nx\n\n## Alerts we page on\n")
+    (tmp_path / "guide.md").write_text(
+        "# Guide\n\n## DASHBOARDS\n\nx\n\n## Alerts we page on\n\n- y\n"
+    )
     assert docs.check_documents(tmp_path, ["Dashboards", "Alerts"]).ok
 
 
@@ -139,3 +141,30 @@ def test_a_rollback_section_without_triggers_fails(tmp_path: Path) -> None:
 def test_no_rollback_heading_at_all_fails(tmp_path: Path) -> None:
     (tmp_path / "ops.md").write_text("# Ops\n\n1. Deploy\n2. Verify\n")
     assert docs.check_rollback(tmp_path, root=tmp_path).reason == "no rollback section in ."
+
+
+def test_an_empty_runbook_file_fails_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "deploy.md").write_text(RUNBOOK_TEXT)
+    (tmp_path / "scale.md").write_text("# Scaling\n\n## Steps\n")
+    result = docs.check_runbooks(tmp_path, 90, root=tmp_path)
+    assert not result.ok
+    assert result.reason == "empty runbook (headings only): scale.md"
+
+
+def test_an_empty_document_fails_even_without_required_headings(tmp_path: Path) -> None:
+    (tmp_path / "orders.md").write_text("\n")
+    result = docs.check_documents(tmp_path, [], "spec", tmp_path)
+    assert result.reason == "empty spec (headings only): orders.md"
+
+
+def test_a_required_heading_with_nothing_under_it_fails_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "orders.md").write_text(
+        "# Orders\n\n## Overview\n\nWhat orders are.\n\n## Acceptance Criteria\n\n## Notes\n\nx\n"
+    )
+    result = docs.check_documents(tmp_path, ["Overview", "Acceptance Criteria"], "spec", tmp_path)
+    assert result.reason == "empty section: orders.md 'Acceptance Criteria'"
+
+
+def test_a_required_section_whose_text_is_in_subsections_passes(tmp_path: Path) -> None:
+    (tmp_path / "guide.md").write_text("# Guide\n\n## Alerts\n\n### Paging\n\nwho is paged\n")
+    assert docs.check_documents(tmp_path, ["Alerts"]).ok

@@ -34,8 +34,16 @@ def test_templates_and_empty_assignments_pass(tmp_path: Path):
 
 
 def test_untracked_env_files_are_not_the_repository_s_problem(tmp_path: Path):
-    repo = repo_with(tmp_path, {".env": "TOKEN=abc\n"}, track=False)
+    repo = repo_with(tmp_path, {"README.md": "app\n"})
+    (repo / ".env").write_text("TOKEN=abc\n")
     assert tracked_env_files(repo).ok
+
+
+def test_a_repository_that_tracks_no_file_fails_saying_nothing_was_examined(tmp_path: Path):
+    repo = repo_with(tmp_path, {".env": "TOKEN=abc\n"}, track=False)
+    result = tracked_env_files(repo)
+    assert not result.ok
+    assert result.reason == f"no files examined: git tracks no file in {repo}"
 
 
 def test_a_workspace_that_is_not_a_repository_fails_in_one_line(tmp_path: Path):

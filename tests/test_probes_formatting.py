@@ -47,3 +47,53 @@ def test_exit_zero_passes() -> None:
 def test_a_failure_naming_no_file_gives_the_exit_code() -> None:
     result = formatting.from_format_check(2, "error: unexpected argument", "npm run fmt")
     assert result.reason == "npm run fmt exited 2"
+
+
+def test_real_ruff_format_check_on_a_folder_without_python_files_fails(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--isolated", "--check", "src"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    result = formatting.from_format_check(done.returncode, done.stdout + done.stderr)
+    assert not result.ok
+    assert result.reason == (
+        "no files checked for formatting: warning: No Python files found under the given path(s)"
+    )
+
+
+def test_black_with_nothing_to_format_fails() -> None:
+    output = "No Python files are present to be formatted. Nothing to do 😴\n"
+    result = formatting.from_format_check(0, output, "black --check src")
+    assert result.reason == (
+        "no files checked for formatting: No Python files are present to be formatted. "
+        "Nothing to do 😴"
+    )
+
+
+def test_nothing_to_format_passes_with_a_warning_where_empty_is_expected() -> None:
+    output = "warning: No Python files found under the given path(s)\n"
+    result = formatting.from_format_check(0, output, allow_empty=True)
+    assert result.ok
+    assert result.warnings == (
+        "no files checked for formatting: warning: No Python files found under the given path(s)",
+    )
+
+
+def test_an_empty_format_command_fails() -> None:
+    result = formatting.from_format_check(0, "", " ")
+    assert result.reason == "no command to run: the format command is empty"
+
+
+def test_real_ruff_format_check_of_formatted_files_passes(tmp_path: Path) -> None:
+    (tmp_path / "fine.py").write_text("y = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--no-cache", "--isolated", "--check", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert formatting.from_format_check(done.returncode, done.stdout + done.stderr).ok

@@ -55,3 +55,10 @@ def test_a_missing_ancestor_is_named(httpserver: HTTPServer):
 )
 def test_source_matching(sources: list[str], blocked: list[str]):
     assert disallowed(sources, REQUIRED) == blocked
+
+
+def test_no_required_ancestor_fails_because_nothing_would_be_checked(httpserver: HTTPServer):
+    httpserver.expect_request("/").respond_with_data("<html>", headers={"X-Frame-Options": ""})
+    result = embedding_allowed(httpx.Client(base_url=httpserver.url_for("/")), "/", [])
+    assert not result.ok
+    assert result.reason == "no frame ancestors to check: the required list is empty"

@@ -92,9 +92,10 @@ def test_disabled_workflows_are_ignored(httpserver: HTTPServer):
 
 def test_a_workflow_never_run_on_the_branch_is_a_warning(httpserver: HTTPServer):
     httpserver.expect_request(WORKFLOWS).respond_with_json(
-        {"total_count": 1, "workflows": [workflow(1, "Release")]}
+        {"total_count": 2, "workflows": [workflow(1, "Release"), workflow(2, "CI")]}
     )
     runs_of(httpserver, 1, None)
+    runs_of(httpserver, 2, "success")
     result = workflows_green(api(httpserver), REPO)
     assert result.ok
     assert result.warnings == ("Release: no completed run on main",)
@@ -147,3 +148,14 @@ def test_an_unreachable_api_is_one_line():
     with httpx.Client(base_url="http://127.0.0.1:9") as client:
         result = workflows_green(client, REPO)
     assert result.reason == f"GET http://127.0.0.1:9{WORKFLOWS} failed: connection refused"
+
+
+def test_no_workflow_with_a_completed_run_on_the_branch_fails(httpserver: HTTPServer):
+    httpserver.expect_request(WORKFLOWS).respond_with_json(
+        {"total_count": 2, "workflows": [workflow(1, "CI"), workflow(2, "E2E")]}
+    )
+    runs_of(httpserver, 1, None)
+    runs_of(httpserver, 2, None)
+    result = workflows_green(api(httpserver), REPO)
+    assert not result.ok
+    assert result.reason == "no completed run on main of any of 2 active workflows: CI, E2E"

@@ -11,6 +11,7 @@ import pytest
 
 from pytest_readiness.probes import integrity
 from reference.target import database
+from tests.check_project import run_check
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SHIPPED_ASSERTIONS = Path(__file__).resolve().parents[1] / "checks" / "sql" / "integrity"
@@ -81,3 +82,39 @@ def test_an_assertion_that_cannot_run_fails_with_the_server_message(
     query.write_text("select * from public.ghosts")
     result = run(dsn, [query])
     assert result.reason == 'ghosts could not run: relation "public.ghosts" does not exist'
+
+
+@pytest.fixture
+def empty_dsn() -> Iterator[str]:
+    url = database.empty(ADMIN_DSN, prefix="readiness_test")
+    yield url
+    database.drop(ADMIN_DSN, url)
+
+
+def test_a_database_without_tables_fails_even_with_assertions(empty_dsn: str) -> None:
+    result = run(empty_dsn, integrity.assertion_files(SHIPPED_ASSERTIONS))
+    assert not result.ok
+    assert result.reason == "nothing to verify: the database has no tables"
+
+
+def test_a_database_without_tables_passes_with_a_warning_where_empty_is_expected(
+    empty_dsn: str,
+) -> None:
+    with psycopg.connect(empty_dsn) as conn:
+        result = integrity.check_integrity(conn, (), allow_empty=True)
+    assert result.ok
+    assert result.warnings == ("nothing to verify: the database has no tables",)
+
+
+def test_the_integrity_item_fails_when_its_configured_assertion_folder_is_missing(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    item = run_check(
+        pytester,
+        "test_database.py",
+        "test_data_integrity",
+        {"integrity_sql_dir": "sql/integrity"},
+        {"database_url": dsn},
+    )
+    assert item["outcome"] == "failed"
+    assert item["reason"] == "no *.sql assertion files in vars.integrity_sql_dir (sql/integrity)"

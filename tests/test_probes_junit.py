@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pytest_readiness.probes import junit
+from tests.check_project import run_gate
 
 # The shape pytest's --junitxml writes (xunit2 family).
 PYTEST_REPORT = """<?xml version="1.0" encoding="utf-8"?>
@@ -35,9 +40,38 @@ EMPTY_REPORT = (
     "</testsuites>"
 )
 
+# The shape Vitest's junit reporter writes when every file uses `describe.skip`.
+VITEST_ALL_SKIPPED = """<?xml version="1.0" encoding="UTF-8" ?>
+<testsuites name="vitest tests" tests="6" failures="0" errors="0" time="0.412">
+    <testsuite name="src/App.test.tsx" timestamp="2026-11-30T09:12:01.000Z" hostname="ci"
+     tests="3" failures="0" errors="0" skipped="3" time="0">
+<testcase classname="src/App.test.tsx" name="App &gt; renders" time="0"><skipped/></testcase>
+<testcase classname="src/App.test.tsx" name="App &gt; routes" time="0"><skipped/></testcase>
+<testcase classname="src/App.test.tsx" name="App &gt; logs in" time="0"><skipped/></testcase>
+    </testsuite>
+    <testsuite name="src/cart.test.ts" timestamp="2026-11-30T09:12:01.000Z" hostname="ci"
+     tests="3" failures="0" errors="0" skipped="3" time="0">
+<testcase classname="src/cart.test.ts" name="cart &gt; adds" time="0"><skipped/></testcase>
+<testcase classname="src/cart.test.ts" name="cart &gt; totals" time="0"><skipped/></testcase>
+<testcase classname="src/cart.test.ts" name="cart &gt; empties" time="0"><skipped/></testcase>
+    </testsuite>
+</testsuites>"""
+
 PASSING_SUITE = """<testsuite name="unit" tests="2" failures="0" errors="0">
 <testcase classname="a" name="one"/><testcase classname="a" name="two"/>
 <testcase classname="a" name="three"><skipped/></testcase></testsuite>"""
+
+PYTEST = (sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q")
+ALL_SKIPPED_TESTS = (
+    "import pytest\n"
+    "pytestmark = pytest.mark.skip(reason='describe.skip')\n"
+    "def test_one(): pass\n"
+    "def test_two(): pass\n"
+)
+UNIT_COMMAND = (
+    f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -p no:cacheprovider -q "
+    "test_later.py --junitxml=reports/junit/unit.xml"
+)
 
 
 def test_a_report_with_a_failure_fails_naming_the_test() -> None:
@@ -59,10 +93,46 @@ def test_an_error_element_counts_as_an_error() -> None:
     assert "Dashboard loads data" in result.reason
 
 
-def test_zero_tests_is_a_failure_saying_no_tests_ran() -> None:
+def test_zero_tests_is_a_failure_saying_no_test_ran() -> None:
     result = junit.from_junit_xml(EMPTY_REPORT)
     assert not result.ok
-    assert result.reason.startswith("no tests ran")
+    assert result.reason == "no test ran: JUnit report has no test cases"
+
+
+def test_a_vitest_report_with_every_test_skipped_fails_saying_none_ran() -> None:
+    result = junit.from_junit_xml(VITEST_ALL_SKIPPED, "reports/junit/unit.xml")
+    assert not result.ok
+    assert result.reason.startswith("no test ran: 6 of 6 skipped (src/App.test.tsx.App > renders")
+    assert "6 tests, 0 failed, 0 errors, 6 skipped" in result.evidence[0].summary
+
+
+def test_a_real_pytest_report_with_every_test_skipped_fails(tmp_path: Path) -> None:
+    (tmp_path / "test_later.py").write_text(ALL_SKIPPED_TESTS)
+    report = tmp_path / "unit.xml"
+    started = time.time()
+    run = subprocess.run(
+        [*PYTEST, "test_later.py", f"--junitxml={report}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert run.returncode == 0, run.stdout
+    result = junit.from_test_run("pytest", run.returncode, report, not_before=started)
+    assert not result.ok
+    assert result.reason.startswith("no test ran: 2 of 2 skipped (test_later.test_one")
+
+
+def test_an_all_skipped_report_passes_with_a_warning_where_empty_is_expected() -> None:
+    result = junit.from_junit_xml(VITEST_ALL_SKIPPED, allow_empty=True)
+    assert result.ok
+    assert result.warnings[0].startswith("no test ran: 6 of 6 skipped")
+
+
+def test_a_report_with_no_test_cases_passes_with_a_warning_where_empty_is_expected() -> None:
+    result = junit.from_junit_xml(EMPTY_REPORT, allow_empty=True)
+    assert result.ok
+    assert result.warnings == ("no test ran: JUnit report has no test cases",)
 
 
 def test_a_bare_testsuite_root_with_only_passes_and_skips_passes_with_a_warning() -> None:
@@ -101,3 +171,26 @@ def test_a_nonzero_exit_with_a_clean_report_still_fails(tmp_path: Path) -> None:
     assert not result.ok
     assert result.reason == "npm run test:unit exited 1 although unit.xml shows no failure"
     assert junit.from_test_run("npm run test:unit", 0, report).ok
+
+
+def test_the_unit_tests_item_fails_when_every_test_was_skipped(pytester: pytest.Pytester) -> None:
+    (pytester.path / "ws").mkdir()
+    (pytester.path / "ws" / "test_later.py").write_text(ALL_SKIPPED_TESTS)
+    item = run_gate(pytester, "test_unit_tests", unit_test_command=UNIT_COMMAND)
+    assert item["outcome"] == "failed"
+    assert item["reason"].startswith("no test ran: 2 of 2 skipped (ws.test_later.test_one")
+
+
+def test_the_unit_tests_item_passes_skipped_tests_where_vars_say_empty_is_expected(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "ws").mkdir()
+    (pytester.path / "ws" / "test_later.py").write_text(ALL_SKIPPED_TESTS)
+    item = run_gate(
+        pytester, "test_unit_tests", unit_test_command=UNIT_COMMAND, unit_allow_empty=True
+    )
+    assert item["outcome"] == "passed", item["reason"]
+    warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
+    assert warnings == [
+        "no test ran: 2 of 2 skipped (ws.test_later.test_one, ws.test_later.test_two)"
+    ]

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pytest_readiness.probes import lint
+from tests.check_project import run_gate
 
 RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
 RUFF_CHECK += ("--output-format", "json")
@@ -85,8 +88,64 @@ def test_real_ruff_json_output_fails_naming_the_file_and_code(tmp_path: Path) ->
     assert lint.from_lint_json(output).reason == result.reason
 
 
-def test_an_empty_ruff_list_passes() -> None:
-    assert lint.from_lint_json("[]").ok
+def test_an_empty_list_from_a_declared_ruff_passes_as_clean() -> None:
+    result = lint.from_lint_json("[]", tool="ruff")
+    assert result.ok, result.reason
+    assert result.evidence[0].summary == "ruff: 0 errors, 0 warnings"
+
+
+def test_an_empty_eslint_report_fails_saying_no_files_were_linted() -> None:
+    # `eslint nomatch --no-error-on-unmatched-pattern --format json` writes exactly this.
+    result = lint.from_lint_json("[]\n")
+    assert not result.ok
+    assert result.reason == "no files linted: the lint report is an empty list"
+    assert "ruff" not in result.reason + "".join(e.summary for e in result.evidence)
+    assert "declare the tool as ruff" in result.evidence[0].detail
+
+
+def test_an_empty_report_passes_with_a_warning_where_empty_is_expected() -> None:
+    result = lint.from_lint_json("[]", allow_empty=True)
+    assert result.ok
+    assert result.warnings == ("no files linted: the lint report is an empty list",)
+
+
+def test_real_ruff_on_a_folder_without_python_files_fails_saying_no_files_were_linted(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "src").mkdir()
+    done = subprocess.run(
+        [*RUFF_CHECK, "--output-file", "lint.json", "src"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    report = (tmp_path / "lint.json").read_text()
+    result = lint.from_lint_json(report, tool="ruff", log=done.stdout + done.stderr)
+    assert not result.ok
+    assert result.reason == (
+        "no files linted: ruff: warning: No Python files found under the given path(s)"
+    )
+
+
+def test_real_clean_ruff_output_passes_when_ruff_is_declared(tmp_path: Path) -> None:
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    done = subprocess.run([*RUFF_CHECK, "clean.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]"
+    assert lint.from_lint_json(done.stdout, tool="ruff", log=done.stderr).ok
+
+
+def test_an_eslint_report_counts_the_files_it_linted() -> None:
+    result = lint.from_lint_json(json.dumps(ESLINT_OUTPUT[1:] * 2))
+    assert result.ok, result.reason
+    assert result.evidence[0].summary == "eslint: 2 files, 0 errors, 0 warnings"
+
+
+def test_a_list_that_is_neither_eslint_nor_ruff_fails_naming_no_tool() -> None:
+    result = lint.from_lint_json('[{"error": "config not found"}]')
+    assert not result.ok
+    assert result.reason == (
+        'lint report is neither ESLint nor ruff JSON: {"error": "config not found"}'
+    )
 
 
 def test_output_that_is_not_json_fails_clearly() -> None:
@@ -108,3 +167,15 @@ def test_paths_are_named_relative_to_the_workspace(tmp_path: Path) -> None:
     )
     result = lint.from_lint_json(output, root=tmp_path)
     assert result.reason == "1 errors, 0 warnings: src/app.py:3 F401"
+
+
+def test_the_lint_item_fails_when_ruff_found_no_python_files(pytester: pytest.Pytester) -> None:
+    (pytester.path / "ws" / "src").mkdir(parents=True)
+    command = " ".join([*RUFF_CHECK, "--output-file", "lint.json", "src"])
+    item = run_gate(
+        pytester, "test_lint", lint_command=command, lint_report="lint.json", lint_tool="ruff"
+    )
+    assert item["outcome"] == "failed"
+    assert item["reason"] == (
+        "no files linted: ruff: warning: No Python files found under the given path(s)"
+    )

@@ -146,3 +146,28 @@ def test_a_file_that_ends_the_transaction_itself_is_refused_not_run(dsn: str, fo
         " not dry-run, to stay safe"
     )
     assert tables(dsn) == []
+
+
+def test_a_folder_without_migration_files_fails_naming_it(dsn: str, tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("migrations go here")
+    record(dsn)
+    with psycopg.connect(dsn) as conn:
+        result = migrations.check_applied(conn, tmp_path)
+    assert not result.ok
+    assert result.reason == f"no migration files in {tmp_path}"
+
+
+def test_no_migration_files_pass_with_a_warning_where_empty_is_expected(
+    dsn: str, tmp_path: Path
+) -> None:
+    record(dsn)
+    with psycopg.connect(dsn) as conn:
+        result = migrations.check_applied(conn, tmp_path, allow_empty=True)
+    assert result.ok
+    assert result.warnings == (f"no migration files in {tmp_path}",)
+
+
+def test_the_dry_run_of_a_folder_without_migration_files_fails(dsn: str, tmp_path: Path) -> None:
+    with psycopg.connect(dsn) as conn:
+        result = migrations.dry_run(conn, tmp_path)
+    assert result.reason == f"no migration files in {tmp_path}"

@@ -9,6 +9,7 @@ from pytest_readiness.probes.monitoring import (
     alert_receivers,
     alerting_rules,
     monitoring_configured,
+    receiver_integrations,
     receivers_in_config,
 )
 
@@ -96,3 +97,34 @@ def test_both_failing_name_both_halves(httpserver: HTTPServer):
         "Prometheus /api/v1/rules lists no alerting rules (0 rule(s) in 1 group(s)); "
         "GET http://127.0.0.1:9/api/v2/status failed: connection refused"
     )
+
+
+# kube-prometheus-stack's default: every alert routed to a receiver with no integration.
+NULL_RECEIVER = (
+    "global:\n  resolve_timeout: 5m\nroute:\n  receiver: 'null'\n  routes:\n"
+    "  - receiver: 'null'\n    matchers:\n    - alertname = \"Watchdog\"\n"
+    "receivers:\n- name: 'null'\ntemplates:\n- /etc/alertmanager/config/*.tmpl\n"
+)
+
+
+def test_receivers_that_deliver_nowhere_fail_naming_them(httpserver: HTTPServer):
+    httpserver.expect_request("/api/v2/status").respond_with_json(status(NULL_RECEIVER))
+    assert alert_receivers(client(httpserver)).reason == (
+        "Alertmanager receivers deliver nowhere (no *_configs): null"
+    )
+
+
+def test_an_empty_integration_list_delivers_nowhere():
+    text = (
+        "receivers:\n- name: team\n  webhook_configs: []\n"
+        "- name: ops\n  email_configs:\n  - to: x\n"
+    )
+    assert receiver_integrations(text) == {"team": [], "ops": ["email_configs"]}
+
+
+def test_a_null_receiver_next_to_a_delivering_one_passes(httpserver: HTTPServer):
+    config = AWS_SAMPLE.replace("templates: []\n", "- name: 'null'\ntemplates: []\n")
+    httpserver.expect_request("/api/v2/status").respond_with_json(status(config))
+    result = alert_receivers(client(httpserver))
+    assert result.ok, result.reason
+    assert result.evidence[0].data["receivers"] == ["sns-0", "null"]

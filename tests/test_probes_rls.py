@@ -10,6 +10,7 @@ import pytest
 
 from pytest_readiness.probes import rls
 from reference.target import database
+from tests.check_project import run_check
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -73,8 +74,51 @@ def test_the_probe_role_is_reset_afterwards(dsn: str) -> None:
         assert conn.execute("select current_user").fetchone() == ("postgres",)
 
 
-def test_a_schema_without_tables_passes_with_a_warning(dsn: str) -> None:
+def test_a_schema_without_tables_fails_naming_it(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
         result = rls.check_rls(conn, ["nothing_here"])
+    assert not result.ok
+    assert result.reason == "no tables in nothing_here"
+
+
+def test_an_empty_schema_among_others_fails_naming_only_it(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create schema storage")
+        result = rls.check_rls(conn, ["public", "storage"])
+    assert result.reason == "no tables in storage"
+
+
+def test_a_schema_without_tables_passes_with_a_warning_where_empty_is_expected(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        result = rls.check_rls(conn, ["nothing_here"], allow_empty=True)
     assert result.ok
-    assert result.warnings == ("no tables found in schemas nothing_here",)
+    assert result.warnings == ("no tables in nothing_here",)
+
+
+@pytest.fixture
+def unmigrated_dsn() -> Iterator[str]:
+    """A database whose migrations never ran: its public schema has no table."""
+    url = database.empty(ADMIN_DSN, prefix="readiness_test")
+    yield url
+    database.drop(ADMIN_DSN, url)
+
+
+def test_the_rls_item_fails_on_an_unmigrated_database_when_migrations_exist(
+    pytester: pytest.Pytester, unmigrated_dsn: str
+) -> None:
+    folder = pytester.path / "ws" / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20250101000000_shops.sql").write_text("create table public.shops (id int);\n")
+    item = run_check(pytester, "test_database.py", "test_rls", {}, {"database_url": unmigrated_dsn})
+    assert item["outcome"] == "failed"
+    assert item["reason"] == "no tables in public"
+
+
+def test_the_rls_item_passes_an_empty_schema_with_a_warning_when_there_are_no_migrations(
+    pytester: pytest.Pytester, unmigrated_dsn: str
+) -> None:
+    (pytester.path / "ws" / "supabase" / "migrations").mkdir(parents=True)
+    item = run_check(pytester, "test_database.py", "test_rls", {}, {"database_url": unmigrated_dsn})
+    assert item["outcome"] == "passed", item["reason"]
+    warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
+    assert warnings == ["no tables in public"]

@@ -93,3 +93,14 @@ def test_a_folder_outside_git_fails_clearly(tmp_path: Path) -> None:
     result = secrets.scan_tracked_files(tmp_path / "nowhere")
     assert not result.ok
     assert result.reason.startswith("cannot list git-tracked files in")
+
+
+def test_a_repository_that_tracks_no_file_fails_saying_nothing_was_scanned(
+    tmp_path: Path,
+) -> None:
+    secrets.clear_cache()
+    git(tmp_path, "init", "-q")
+    (tmp_path / "app.py").write_text("print('never added')\n")
+    result = secrets.scan_tracked_files(tmp_path)
+    assert not result.ok
+    assert result.reason == f"no files scanned: git tracks no file in {tmp_path.resolve()}"

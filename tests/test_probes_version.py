@@ -66,3 +66,12 @@ def test_head_commit_reads_git(tmp_path: Path):
 def test_head_commit_outside_git_is_one_line(tmp_path: Path):
     with pytest.raises(ValueError, match="git rev-parse HEAD failed in"):
         head_commit(tmp_path)
+
+
+def test_an_empty_version_never_matches_even_an_empty_expectation(httpserver: HTTPServer):
+    httpserver.expect_request("/version").respond_with_data("\n")
+    client = httpx.Client(base_url=httpserver.url_for("/"))
+    result = reports_version(client, "/version", "")
+    assert not result.ok
+    assert result.reason == "/version reports an empty version"
+    assert not same_version("", "")

@@ -62,8 +62,10 @@ def format_check(ws: Path) -> ProbeResult:
 
 
 def lint_check(ws: Path) -> ProbeResult:
-    run(ws, "lint_command")
-    return lint.from_lint_json((ws / str(settings.VARS["lint_report"])).read_text())
+    done = run(ws, "lint_command")
+    report = (ws / str(settings.VARS["lint_report"])).read_text()
+    tool = str(settings.VARS["lint_tool"])
+    return lint.from_lint_json(report, tool, log=done.stdout + done.stderr)
 
 
 def runbooks(ws: Path) -> ProbeResult:

@@ -2,6 +2,8 @@
 
 Freshness comes from `git log -1 --format=%ct -- FILE` (the file's mtime outside git);
 placeholders are the words TBD and TODO outside code; headings are matched without case.
+A file with nothing but headings, or a required heading with nothing under it, was written
+but says nothing: it fails like a missing one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import first
 
 PLACEHOLDER = re.compile(r"\b(TBD|TODO)\b")
+_CONTENT = ("inline", "fence", "code_block", "html_block")
 _SECONDS_PER_DAY = 86400
 
 
@@ -101,8 +104,10 @@ def check_runbooks(
         ),
         *_placeholder_evidence(holes),
     ]
-    stale_problem = f"not updated within {max_age_days:g} days: {first(stale, 3)}"
-    return _verdict([stale_problem] if stale else [], holes, evidence)
+    problems = _empty_files(files, "runbook", root)
+    if stale:
+        problems.append(f"not updated within {max_age_days:g} days: {first(stale, 3)}")
+    return _verdict(problems, holes, evidence)
 
 
 def check_documents(
@@ -116,11 +121,15 @@ def check_documents(
     if not files:
         return ProbeResult.failed(f"no {kind} found at {_show(location, root)}")
     missing = []
+    hollow = []
     for path in files:
-        present = [h.casefold() for h in headings(path)]
+        sections = _sections(parse(path))
         for wanted in required_headings:
-            if not any(wanted.casefold() in h for h in present):
+            found = [has_text for title, has_text in sections if wanted.casefold() in title]
+            if not found:
                 missing.append(f"{_show(path, root)} lacks '{wanted}'")
+            elif not any(found):
+                hollow.append(f"{_show(path, root)} '{wanted}'")
     holes = [h for path in files for h in placeholders(path, _show(path, root))]
     evidence = [
         Evidence(
@@ -131,8 +140,47 @@ def check_documents(
         ),
         *_placeholder_evidence(holes),
     ]
-    missing_problem = f"missing heading: {first(missing, 3)}"
-    return _verdict([missing_problem] if missing else [], holes, evidence)
+    problems = _empty_files(files, kind, root)
+    if missing:
+        problems.append(f"missing heading: {first(missing, 3)}")
+    if hollow:
+        problems.append(f"empty section: {first(hollow, 3)}")
+    return _verdict(problems, holes, evidence)
+
+
+def _empty_files(files: Sequence[Path], kind: str, root: Path | None) -> list[str]:
+    """`empty runbook (headings only): a.md` for the files that hold no text but headings."""
+    empty = [_show(path, root) for path in files if not _has_text(parse(path))]
+    return [f"empty {kind} (headings only): {first(empty, 3)}"] if empty else []
+
+
+def _sections(tokens: list[Token]) -> list[tuple[str, bool]]:
+    """(casefolded heading, whether its section, subsections included, holds any text)."""
+    found = []
+    for start, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        end = next(
+            (
+                j
+                for j in range(start + 1, len(tokens))
+                if tokens[j].type == "heading_open" and tokens[j].tag <= tok.tag
+            ),
+            len(tokens),
+        )
+        found.append((tokens[start + 1].content.casefold(), _has_text(tokens[start + 3 : end])))
+    return found
+
+
+def _has_text(tokens: list[Token]) -> bool:
+    """Any content outside headings: prose, a list, a table, code."""
+    in_heading = False
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close"):
+            in_heading = tok.type == "heading_open"
+        elif not in_heading and tok.type in _CONTENT and tok.content.strip():
+            return True
+    return False
 
 
 def _verdict(

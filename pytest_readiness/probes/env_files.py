@@ -37,9 +37,12 @@ def assigned_keys(text: str) -> list[str]:
 def tracked_env_files(workspace: Path) -> ProbeResult:
     """Fail naming each tracked `.env`-style file that assigns values (keys shown, not values)."""
     try:
-        candidates = [path for path in commits.tracked_files(workspace) if is_env_file(path)]
+        tracked = commits.tracked_files(workspace)
     except ValueError as exc:
         return ProbeResult.failed(str(exc))
+    if not tracked:
+        return ProbeResult.failed(f"no files examined: git tracks no file in {workspace}")
+    candidates = [path for path in tracked if is_env_file(path)]
     offenders: list[str] = []
     rows: list[Evidence] = []
     for path in candidates:

@@ -9,7 +9,12 @@ MAX_LINE = 200
 
 
 def exit_status(result: CommandResult) -> ProbeResult:
-    """Pass on exit 0; otherwise fail with the command, its status and its last output line."""
+    """Pass on exit 0; otherwise fail with the command, its status and its last output line.
+
+    An empty command (a setting left blank) exits 0 without checking anything: it fails.
+    """
+    if not result.command.strip():
+        return ProbeResult.failed("no command to run: the command is empty")
     if result.returncode == 0 and not result.timed_out:
         return ProbeResult.passed()
     why = last_line(result.output)

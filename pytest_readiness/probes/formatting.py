@@ -1,4 +1,7 @@
-"""Read a format checker's verdict (prettier --check, ruff format --check, black --check)."""
+"""Read a format checker's verdict (prettier --check, ruff format --check, black --check).
+
+A checker that matched no file checked nothing: that fails like a formatting problem.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,12 @@ _NAMED_FILE = re.compile(
     re.MULTILINE,
 )
 _NOT_FILES = ("Code style issues", "Run Prettier")
+# ruff, black and prettier saying no file matched: nothing was checked, whatever the exit code.
+_NOTHING_CHECKED = re.compile(
+    r"^.*(?:No Python files found|No Python files are present|No files matching the pattern)"
+    r".*$",
+    re.MULTILINE,
+)
 
 
 def unformatted_files(output: str) -> list[str]:
@@ -28,10 +37,24 @@ def unformatted_files(output: str) -> list[str]:
     return list(names)
 
 
-def from_format_check(returncode: int, output: str, command: str = "format check") -> ProbeResult:
-    """Pass when the checker exits 0; otherwise name the files it listed."""
+def from_format_check(
+    returncode: int, output: str, command: str = "format check", *, allow_empty: bool = False
+) -> ProbeResult:
+    """Pass when the checker exits 0 having checked files; otherwise name the files it listed.
+
+    A checker that says no file matched fails, unless `allow_empty`.
+    """
+    if not command.strip():
+        return ProbeResult.failed("no command to run: the format command is empty")
     files = unformatted_files(output)
     evidence = [Evidence("note", f"{len(files)} files need formatting", detail="\n".join(files))]
+    nothing = _NOTHING_CHECKED.search(output)
+    if nothing and not files:
+        empty = f"no files checked for formatting: {nothing.group(0).strip()}"
+        if not allow_empty:
+            return ProbeResult.failed(empty, evidence)
+        if returncode == 0:
+            return ProbeResult.passed(warnings=[empty])
     if returncode == 0:
         return ProbeResult.passed()
     if files:

@@ -72,7 +72,12 @@ def disallowed(sources: Sequence[str], required: Sequence[str]) -> list[str]:
 
 
 def embedding_allowed(client: httpx.Client, path: str, required: Sequence[str]) -> ProbeResult:
-    """GET `path`; every CSP header's frame-ancestors allows each of `required`; no XFO forbids."""
+    """GET `path`; every CSP header's frame-ancestors allows each of `required`; no XFO forbids.
+
+    An empty `required` would pass any policy that merely exists: it fails instead.
+    """
+    if not required:
+        return ProbeResult.failed("no frame ancestors to check: the required list is empty")
     try:
         response = send(client, "GET", path)
     except EndpointError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes._text import first
 from pytest_readiness.probes.endpoint import (
     EndpointError,
     display_url,
@@ -38,7 +39,11 @@ def headers(token: str | None) -> dict[str, str]:
 
 
 def workflows_green(client: httpx.Client, repo: str, branch: str = "main") -> ProbeResult:
-    """Every active workflow's latest completed run on `branch` concluded `success`."""
+    """Every active workflow's latest completed run on `branch` concluded `success`.
+
+    A workflow that never completed a run there is a warning; if none ever did, nothing
+    was green, and that fails.
+    """
     try:
         workflows = [w for w in _workflows(client, repo) if w.get("state") == "active"]
         if not workflows:
@@ -53,6 +58,9 @@ def workflows_green(client: httpx.Client, repo: str, branch: str = "main") -> Pr
         if run is not None and run.get("conclusion") != "success"
     ]
     never = [str(w.get("name")) for w, run in runs if run is None]
+    if len(never) == len(runs):
+        reason = f"no completed run on {branch} of any of {len(runs)} active workflows"
+        return ProbeResult.failed(f"{reason}: {first(never)}", rows)
     warnings = [f"{name}: no completed run on {branch}" for name in never]
     if red:
         noun = "workflow" if len(red) == 1 else "workflows"

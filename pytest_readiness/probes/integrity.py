@@ -1,4 +1,5 @@
-"""Data integrity: no NOT VALID constraint, no invalid index, named assertion queries empty.
+"""Data integrity: no NOT VALID constraint, no invalid index, named assertion queries empty,
+over a database that has tables to verify.
 
 An assertion is a `*.sql` file holding one SELECT that returns the offending rows; its
 file name (without `.sql`) is the assertion's name.
@@ -34,9 +35,30 @@ ORDER BY 1, 2, 3
 """
 
 
-def check_integrity(conn: psycopg.Connection[Any], assertions: Sequence[Path] = ()) -> ProbeResult:
-    """Run the built-in catalogue checks and every assertion file; name what returns rows."""
-    evidence: list[Evidence] = []
+USER_TABLES = """
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+NO_TABLES = "nothing to verify: the database has no tables"
+
+
+def check_integrity(
+    conn: psycopg.Connection[Any], assertions: Sequence[Path] = (), *, allow_empty: bool = False
+) -> ProbeResult:
+    """Run the built-in catalogue checks and every assertion file; name what returns rows.
+
+    A database without tables passes every check by having nothing in it: that fails
+    unless `allow_empty`.
+    """
+    columns, rows = _select(conn, USER_TABLES)
+    tables = int(rows[0][0]) if rows else 0
+    evidence = [
+        sql_evidence(f"tables outside the system schemas: {tables}", USER_TABLES, columns, rows)
+    ]
+    if not tables and not allow_empty:
+        return ProbeResult.failed(NO_TABLES, evidence)
+    warnings = [] if tables else [NO_TABLES]
     failures: list[str] = []
     builtin = [
         ("NOT VALID constraints", NOT_VALID_CONSTRAINTS),
@@ -52,8 +74,8 @@ def check_integrity(conn: psycopg.Connection[Any], assertions: Sequence[Path] = 
         if failure:
             failures.append(failure)
     if failures:
-        return ProbeResult.failed("; ".join(failures), evidence)
-    return ProbeResult.passed(evidence)
+        return ProbeResult.failed("; ".join(failures), evidence, warnings)
+    return ProbeResult.passed(evidence, warnings)
 
 
 def assertion_files(folder: Path) -> list[Path]:

@@ -1,7 +1,16 @@
-"""Parse linter JSON (ESLint's `--format json`, ruff's `--output-format json`): zero findings."""
+"""Parse linter JSON (ESLint's `--format json`, ruff's `--output-format json`): zero findings.
+
+The tool is told by the report's shape: ESLint lists every linted file (`filePath`,
+`messages`), ruff lists only diagnostics (`code`, `filename`, `location`). An empty list has
+no shape: for ESLint it means no file was linted, so it fails unless the caller declares
+ruff, whose clean report is `[]`; then ruff's own "No Python files found" warning in the
+command's output is what tells an empty run.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -9,6 +18,16 @@ from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import decode_json_output, first
+
+NO_FILES_LINTED = "no files linted"
+_EMPTY_REPORT_HINT = (
+    "ESLint lists every file it lints, so [] means it linted none. ruff lists only findings, "
+    "so a clean ruff run also writes []: declare the tool as ruff to read it that way."
+)
+# What ruff (and ESLint without --no-error-on-unmatched-pattern) print when nothing matched.
+_NOTHING_MATCHED = re.compile(
+    r"^.*(?:No Python files found|No files matching the pattern).*$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +78,19 @@ def ruff_findings(results: Any) -> list[Finding]:
     ]
 
 
-def from_lint_json(text: str, tool: str = "auto", root: Path | None = None) -> ProbeResult:
-    """Fail on any error or warning, naming the first files and rules (relative to `root`)."""
+def from_lint_json(
+    text: str,
+    tool: str = "auto",
+    root: Path | None = None,
+    *,
+    log: str = "",
+    allow_empty: bool = False,
+) -> ProbeResult:
+    """Fail on any error or warning, naming the first files and rules (relative to `root`).
+
+    A report that shows no file was linted fails unless `allow_empty`; `log` is the lint
+    command's output, where ruff says that it found no files.
+    """
     try:
         results = decode_json_output(text)
     except ValueError as exc:
@@ -68,10 +98,32 @@ def from_lint_json(text: str, tool: str = "auto", root: Path | None = None) -> P
     if not isinstance(results, list):
         return ProbeResult.failed("lint output is not a JSON list of results")
     kind = _detect(results) if tool == "auto" else tool
+    empty = _nothing_linted(results, kind, log)
+    if empty:
+        why = [Evidence("note", empty, _EMPTY_REPORT_HINT if kind is None else "")]
+        if allow_empty:
+            return ProbeResult.passed(why, [empty])
+        return ProbeResult.failed(empty, why)
+    if kind is None:
+        shown = json.dumps(results[0])[:80]
+        return ProbeResult.failed(f"lint report is neither ESLint nor ruff JSON: {shown}")
     findings = eslint_findings(results) if kind == "eslint" else ruff_findings(results)
     if root is not None:
         findings = [replace(f, path=_relative(f.path, root)) for f in findings]
-    return _judge(findings, kind)
+    files = len(results) if kind == "eslint" else None
+    return _judge(findings, kind, files)
+
+
+def _nothing_linted(results: list[Any], tool: str | None, log: str) -> str:
+    """Why the report shows no file was linted, or "" when some were."""
+    if results:
+        return ""
+    said = _NOTHING_MATCHED.search(log)
+    if said:
+        return f"{NO_FILES_LINTED}: {tool or 'the linter'}: {said.group(0).strip()}"
+    if tool == "ruff":
+        return ""
+    return f"{NO_FILES_LINTED}: the lint report is an empty list"
 
 
 def _relative(path: str, root: Path) -> str:
@@ -92,20 +144,26 @@ def from_ruff_json(text: str) -> ProbeResult:
     return from_lint_json(text, "ruff")
 
 
-def _detect(results: list[Any]) -> str:
+def _detect(results: list[Any]) -> str | None:
+    """`eslint` or `ruff` from the first entry's keys; None for an empty or unknown list."""
     sample = next((r for r in results if isinstance(r, Mapping)), {})
-    return "eslint" if "messages" in sample or "filePath" in sample else "ruff"
+    if "messages" in sample or "filePath" in sample:
+        return "eslint"
+    if "code" in sample and ("filename" in sample or "location" in sample):
+        return "ruff"
+    return None
 
 
-def _judge(findings: list[Finding], tool: str) -> ProbeResult:
+def _judge(findings: list[Finding], tool: str, files: int | None) -> ProbeResult:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
+    linted = f"{files} files, " if files is not None else ""
     evidence = [
         Evidence(
             "note",
-            f"{tool}: {errors} errors, {warnings} warnings",
+            f"{tool}: {linted}{errors} errors, {warnings} warnings",
             detail="\n".join(f"{f} {f.severity}: {f.message}" for f in findings[:20]),
-            data={"errors": errors, "warnings": warnings},
+            data={"errors": errors, "warnings": warnings, "files": files},
         )
     ]
     if findings:

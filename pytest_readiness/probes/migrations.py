@@ -59,11 +59,18 @@ def applied_versions(conn: psycopg.Connection[Any]) -> list[str] | None:
     return [str(row[0]) for row in rows]
 
 
-def check_applied(conn: psycopg.Connection[Any], folder: Path) -> ProbeResult:
-    """Every migration file is recorded as applied; applied versions without a file warn."""
+def check_applied(
+    conn: psycopg.Connection[Any], folder: Path, *, allow_empty: bool = False
+) -> ProbeResult:
+    """Every migration file is recorded as applied; applied versions without a file warn.
+
+    A folder without migration files fails (nothing to compare) unless `allow_empty`.
+    """
     if not folder.is_dir():
         return ProbeResult.failed(f"migrations folder {folder} does not exist")
     files = migration_files(folder)
+    if not files:
+        return _no_files(folder, allow_empty)
     applied = applied_versions(conn)
     if applied is None:
         return ProbeResult.failed(f"{HISTORY_TABLE} does not exist: no migration was recorded")
@@ -94,14 +101,19 @@ def pending(conn: psycopg.Connection[Any], folder: Path) -> list[Migration]:
     return [m for m in migration_files(folder) if m.version not in applied]
 
 
-def dry_run(conn: psycopg.Connection[Any], folder: Path) -> ProbeResult:
+def dry_run(
+    conn: psycopg.Connection[Any], folder: Path, *, allow_empty: bool = False
+) -> ProbeResult:
     """Apply the pending migrations in order inside one transaction, then always roll back.
 
     `conn` must be a separate writable connection not inside a transaction; nothing it does
-    is committed, whatever happens.
+    is committed, whatever happens. A folder without migration files fails unless
+    `allow_empty`; files that are all applied already leave nothing pending, which passes.
     """
     if not folder.is_dir():
         return ProbeResult.failed(f"migrations folder {folder} does not exist")
+    if not migration_files(folder):
+        return _no_files(folder, allow_empty)
     todo = pending(conn, folder)
     conn.rollback()
     if not todo:
@@ -115,6 +127,12 @@ def dry_run(conn: psycopg.Connection[Any], folder: Path) -> ProbeResult:
                 return ProbeResult.failed(f"{migration.path.name}: {failure}", evidence)
             applied.append(migration.path.name)
     return ProbeResult.passed(_dry_run_evidence(applied, todo))
+
+
+def _no_files(folder: Path, allow_empty: bool) -> ProbeResult:
+    """No migration file to check: a failure, or a warning where that is expected."""
+    empty = f"no migration files in {folder}"
+    return ProbeResult.passed(warnings=[empty]) if allow_empty else ProbeResult.failed(empty)
 
 
 def _apply(conn: psycopg.Connection[Any], migration: Migration) -> str:

@@ -20,7 +20,7 @@ RULES_PATH = "/api/v1/rules"
 STATUS_PATH = "/api/v2/status"
 
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
-_NAME = re.compile(r"^\s*(?:-\s+)?name\s*:\s*(?P<value>.+?)\s*$")
+_KEY = re.compile(r"^\s*(?:-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 
 
 def alerting_rules(client: httpx.Client) -> ProbeResult:
@@ -59,10 +59,15 @@ def alert_receivers(client: httpx.Client) -> ProbeResult:
         original = field(field(payload, ["config"], STATUS_PATH), ["original"], STATUS_PATH)
     except EndpointError as exc:
         return failed(exc)
-    names = receivers_in_config(str(original or ""))
+    receivers = receiver_integrations(str(original or ""))
+    names = list(receivers)
     row = note(f"Alertmanager: {len(names)} receiver(s)", ", ".join(names), receivers=names)
     if not names:
         return ProbeResult.failed(f"Alertmanager {STATUS_PATH} config has no receivers", [row])
+    if not any(receivers.values()):
+        return ProbeResult.failed(
+            f"Alertmanager receivers deliver nowhere (no *_configs): {', '.join(names)}", [row]
+        )
     return ProbeResult.passed([row])
 
 
@@ -89,12 +94,30 @@ def notifications_delivered(prometheus: httpx.Client, query: str) -> ProbeResult
 
 
 def receivers_in_config(text: str) -> list[str]:
-    """The receiver names in an Alertmanager YAML config, without a YAML parser.
+    """The receiver names in an Alertmanager YAML config, without a YAML parser."""
+    return list(receiver_integrations(text))
+
+
+def receiver_integrations(text: str) -> dict[str, list[str]]:
+    """Receiver name -> its non-empty `*_configs` keys (none: it delivers nowhere).
 
     Alertmanager writes its config back in block style: a top-level `receivers:` key
-    holding a list of mappings, each with `name:` as a key at the item's own indent.
+    holding a list of mappings, each with `name:` and `<kind>_configs:` as keys at the
+    item's own indent.
     """
-    names: list[str] = []
+    found: dict[str, list[str]] = {}
+    for keys in _receiver_items(text):
+        name = keys.pop("name", None)
+        if name is not None:
+            found[_unquote(name)] = [
+                key for key, value in keys.items() if key.endswith("_configs") and value != "[]"
+            ]
+    return found
+
+
+def _receiver_items(text: str) -> list[dict[str, str]]:
+    """Each receiver list item's own keys with their inline values."""
+    items: list[dict[str, str]] = []
     inside = False
     item_indent: int | None = None
     for line in text.splitlines():
@@ -111,12 +134,13 @@ def receivers_in_config(text: str) -> list[str]:
             item_indent = indent if item_indent is None else item_indent
             if indent != item_indent:
                 continue
-        elif item_indent is None or indent != item_indent + 2:
+            items.append({})
+        elif item_indent is None or indent != item_indent + 2 or not items:
             continue
-        match = _NAME.match(line)
+        match = _KEY.match(line)
         if match:
-            names.append(_unquote(match.group("value")))
-    return names
+            items[-1][match.group("key")] = match.group("value")
+    return items
 
 
 def _unquote(value: str) -> str:

@@ -1,4 +1,8 @@
-"""Row-level security: every table has RLS enabled and a policy; a probe role sees nothing."""
+"""Row-level security: every table has RLS enabled and a policy; a probe role sees nothing.
+
+A schema without tables was not checked at all (a database whose migrations never ran):
+it fails, named, unless the caller says an empty schema is expected.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,17 @@ ORDER BY n.nspname, c.relname
 
 
 def check_rls(
-    conn: psycopg.Connection[Any], schemas: Sequence[str], probe_role: str | None = None
+    conn: psycopg.Connection[Any],
+    schemas: Sequence[str],
+    probe_role: str | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> ProbeResult:
-    """Fail naming each table without RLS or without a policy, or readable by `probe_role`."""
+    """Fail naming each table without RLS or without a policy, or readable by `probe_role`,
+    and each schema without tables unless `allow_empty`."""
     rows = conn.execute(TABLES_QUERY, (list(schemas),)).fetchall()
+    empty = [schema for schema in schemas if not any(r[0] == schema for r in rows)]
+    no_tables = [f"no tables in {', '.join(empty)}"] if empty else []
     columns = ["schema", "table", "rls_enabled", "policies"]
     unprotected = [f"{r[0]}.{r[1]}" for r in rows if not r[2]]
     no_policy = [f"{r[0]}.{r[1]}" for r in rows if r[2] and not r[3]]
@@ -38,7 +49,7 @@ def check_rls(
             offending or rows,
         )
     ]
-    problems = []
+    problems = [] if allow_empty else list(no_tables)
     if unprotected:
         problems.append(f"RLS disabled on {first(unprotected)}")
     if no_policy:
@@ -57,9 +68,7 @@ def check_rls(
             problems.append(f"role {probe_role} can read rows from {first(readable)}")
     if problems:
         return ProbeResult.failed("; ".join(problems), evidence)
-    if not rows:
-        return ProbeResult.passed(evidence, [f"no tables found in schemas {', '.join(schemas)}"])
-    return ProbeResult.passed(evidence)
+    return ProbeResult.passed(evidence, no_tables)
 
 
 def _readable_as(

@@ -67,6 +67,8 @@ def _scan_key(workspace: Path) -> tuple[Path, str, str]:
 @lru_cache(maxsize=16)
 def _scan(workspace: Path, head: str, status_digest: str) -> ProbeResult:
     files = [name for name in tracked_files(workspace) if (workspace / name).is_file()]
+    if not files:
+        return ProbeResult.failed(f"no files scanned: git tracks no file in {workspace}")
     findings = _findings(workspace, files)
     summary = f"detect-secrets scanned {len(files)} tracked files at {head[:12] or 'no commit'}"
     evidence = [

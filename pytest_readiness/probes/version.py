@@ -27,14 +27,18 @@ def reports_version(client: httpx.Client, path: str, expected: str) -> ProbeResu
     except EndpointError as exc:
         return failed(exc)
     row = note(f"{path} reports {reported}", expected=expected, reported=reported)
+    if not reported.strip():
+        return ProbeResult.failed(f"{path} reports an empty version", [row])
     if not same_version(reported, expected):
         return ProbeResult.failed(f"{path} reports version {reported}, expected {expected}", [row])
     return ProbeResult.passed([row])
 
 
 def same_version(reported: str, expected: str) -> bool:
-    """Equal, or one commit hash abbreviates the other (at least 7 characters)."""
+    """Equal, or one commit hash abbreviates the other (at least 7 characters); never empty."""
     a, b = reported.strip().lower(), expected.strip().lower()
+    if not a or not b:
+        return False
     if a == b:
         return True
     shorter, longer = sorted((a, b), key=len)
