@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from pytest_readiness import CheckFailed
-from pytest_readiness.probes import backups, integrity, migrations, rls
+from pytest_readiness.probes import advisor, backups, integrity, migrations, rls
 
 INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
 
@@ -16,6 +16,27 @@ INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
 def _names(value):
     """A list setting that may also be written as one string."""
     return [value] if isinstance(value, str) else list(value)
+
+
+def _exposed_schemas(readiness_env):
+    """The schemas the API serves (Supabase's API settings; `public` by default)."""
+    default = readiness_env.vars.get("rls_schemas", ["public"])
+    return _names(readiness_env.vars.get("exposed_schemas", default))
+
+
+def _lint_scope(readiness_env):
+    """Where the lints look, the API roles' names, and the tables meant to be public."""
+    return advisor.Scope(
+        exposed=tuple(_exposed_schemas(readiness_env)),
+        anon=readiness_env.vars.get("anon_role", "anon"),
+        authenticated=readiness_env.vars.get("authenticated_role", "authenticated"),
+        public_read=tuple(_names(readiness_env.vars.get("db_public_read", []))),
+    )
+
+
+def _lint_block(readiness_env):
+    """Finding levels, lint names or keys that fail their item here (`["warn"]` for all)."""
+    return _names(readiness_env.vars.get("db_lint_block", []))
 
 
 def _migrations_folder(readiness_env):
@@ -38,10 +59,18 @@ def test_migrations_applied(readiness_env, db, evidence):
 
 @pytest.mark.db("RLS tests: All passing")
 def test_rls(readiness_env, db, evidence):
-    schemas = _names(readiness_env.vars.get("rls_schemas", ["public"]))
+    schemas = _exposed_schemas(readiness_env)
     role = readiness_env.vars.get("rls_probe_role")
     allow_empty = readiness_env.vars.get("rls_allow_empty", _no_tables_expected(readiness_env))
-    evidence.expect(rls.check_rls(db, schemas, role, allow_empty=bool(allow_empty)))
+    result = rls.check_rls(
+        db,
+        schemas,
+        role,
+        allow_empty=bool(allow_empty),
+        scope=_lint_scope(readiness_env),
+        block=_lint_block(readiness_env),
+    )
+    evidence.expect(result)
 
 
 @pytest.mark.db("Data integrity: Verified")
@@ -52,7 +81,8 @@ def test_data_integrity(readiness_env, db, evidence):
     if configured and not assertions:
         raise CheckFailed(f"no *.sql assertion files in vars.integrity_sql_dir ({configured})")
     allow_empty = bool(readiness_env.vars.get("integrity_allow_empty", False))
-    evidence.expect(integrity.check_integrity(db, assertions, allow_empty=allow_empty))
+    block = _lint_block(readiness_env)
+    evidence.expect(integrity.check_integrity(db, assertions, allow_empty=allow_empty, block=block))
 
 
 @pytest.mark.db("Production backup: Verified exists")

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_readiness.budgets import ItemTimedOut
 from pytest_readiness.fixtures import EVIDENCE, stashed
+from pytest_readiness.model import FindingsFailed
 from pytest_readiness.reason import is_expected, reason_for
 from pytest_readiness.redact import Redactor
 from pytest_readiness.session import ReadinessSession
@@ -43,7 +44,11 @@ def describe_call(
             reason = reason_for(excinfo.value)
             info["reason"] = redact.text(reason)
             info["failure"] = redact.text(compact_failure(excinfo, reason))
+            if isinstance(excinfo.value, FindingsFailed):
+                info["failed_by_findings"] = True
     log = stashed(item.stash, EVIDENCE)
+    if log is not None and log.findings and report.when == "call":
+        info["findings"] = [readiness.redact.data(f.to_dict()) for f in log.findings]
     if log is not None:
         sent = stashed(item.stash, _EVIDENCE_SENT) or 0
         if len(log) > sent:

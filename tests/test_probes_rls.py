@@ -53,19 +53,53 @@ def test_tables_with_rls_and_policies_pass_also_for_the_anon_role(dsn: str) -> N
 
 def test_a_table_with_rls_disabled_fails_naming_it(dsn: str) -> None:
     result = check(dsn, extra="alter table public.orders disable row level security")
-    assert result.reason == "RLS disabled on public.orders"
+    assert result.reason == "RLS disabled: public.orders; policies but RLS disabled: public.orders"
+    assert "rls_disabled_in_public:public.orders" in {f.key for f in result.findings}
 
 
 def test_a_table_without_a_policy_fails_naming_it(dsn: str) -> None:
     result = check(dsn, extra="drop policy shop_self on public.shops")
-    assert result.reason == "no policy on public.shops"
+    assert result.reason == "no policy: public.shops"
 
 
 def test_rows_visible_to_the_probe_role_fail_naming_the_table(dsn: str) -> None:
     result = check(
         dsn, "anon", extra="create policy open on public.shops for select to anon using (true)"
     )
-    assert result.reason == "role anon can read rows from public.shops"
+    assert result.reason == (
+        "role anon can read rows from public.shops; policy always true: public.shops"
+    )
+
+
+def test_a_table_declared_public_may_be_read_by_the_probe_role(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+        conn.execute("create policy open on public.orders for select to anon using (true)")
+        conn.execute("grant select on public.orders to anon")
+        conn.commit()
+        scope = rls.advisor.Scope(public_read=("public.shops",))
+        result = rls.check_rls(conn, ["public"], "anon", scope=scope)
+    assert result.reason == (
+        "role anon can read rows from public.orders; policy always true: public.orders"
+    )
+    levels = {f.key: f.level for f in result.findings if f.lint == "rls_policy_always_true"}
+    assert levels == {
+        "rls_policy_always_true:public.orders": "error",
+        "rls_policy_always_true:public.shops": "info",
+    }
+
+
+def test_warn_findings_are_warnings_unless_the_environment_blocks_on_them(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        passed = rls.check_rls(conn, ["public"])
+        blocked = rls.check_rls(conn, ["public"], block=["warn"])
+        by_key = rls.check_rls(conn, ["public"], block=["rls_policy_always_true:public.orders"])
+    assert passed.ok
+    assert passed.warnings == ("policy always true: public.orders, public.shops",)
+    assert blocked.reason == "policy always true: public.orders, public.shops"
+    assert blocked.findings_only
+    assert by_key.reason == "policy always true: public.orders"
+    assert by_key.warnings == ("policy always true: public.shops",)
 
 
 def test_the_probe_role_is_reset_afterwards(dsn: str) -> None:

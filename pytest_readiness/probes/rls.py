@@ -1,4 +1,5 @@
-"""Row-level security: every table has RLS enabled and a policy; a probe role sees nothing.
+"""Row-level security: the advisor's security lints over the exposed schemas, and a probe
+role that reads no rows except from tables declared public.
 
 A schema without tables was not checked at all (a database whose migrations never ran):
 it fails, named, unless the caller says an empty schema is expected.
@@ -6,13 +7,14 @@ it fails, named, unless the caller says an empty schema is expected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes import advisor
 from pytest_readiness.probes._sql import sql_evidence
 from pytest_readiness.probes._text import first
 
@@ -31,15 +33,18 @@ def check_rls(
     probe_role: str | None = None,
     *,
     allow_empty: bool = False,
+    scope: advisor.Scope | None = None,
+    block: Collection[str] = (),
 ) -> ProbeResult:
-    """Fail naming each table without RLS or without a policy, or readable by `probe_role`,
-    and each schema without tables unless `allow_empty`."""
+    """Findings of the RLS and security lints on `schemas` (the exposed ones); fail on each
+    `error` (and each `warn` that `block` names), on tables `probe_role` reads rows from
+    that `scope.public_read` does not declare, and on schemas without tables unless
+    `allow_empty`."""
+    scope = scope or advisor.Scope(exposed=tuple(schemas))
     rows = conn.execute(TABLES_QUERY, (list(schemas),)).fetchall()
     empty = [schema for schema in schemas if not any(r[0] == schema for r in rows)]
     no_tables = [f"no tables in {', '.join(empty)}"] if empty else []
     columns = ["schema", "table", "rls_enabled", "policies"]
-    unprotected = [f"{r[0]}.{r[1]}" for r in rows if not r[2]]
-    no_policy = [f"{r[0]}.{r[1]}" for r in rows if r[2] and not r[3]]
     offending = [r for r in rows if not r[2] or not r[3]]
     evidence: list[Evidence] = [
         sql_evidence(
@@ -50,12 +55,11 @@ def check_rls(
         )
     ]
     problems = [] if allow_empty else list(no_tables)
-    if unprotected:
-        problems.append(f"RLS disabled on {first(unprotected)}")
-    if no_policy:
-        problems.append(f"no policy on {first(no_policy)}")
+    problems += [f"API role {role} does not exist" for role in advisor.missing_roles(conn, scope)]
+    findings = advisor.run_lints(conn, advisor.RLS_LINTS, scope)
     if probe_role:
         readable = _readable_as(conn, probe_role, [(r[0], r[1]) for r in rows])
+        unintended = [name for name in readable if name not in scope.public_read]
         evidence.append(
             Evidence(
                 "note",
@@ -64,11 +68,11 @@ def check_rls(
                 data={"role": probe_role, "readable": readable},
             )
         )
-        if readable:
-            problems.append(f"role {probe_role} can read rows from {first(readable)}")
-    if problems:
-        return ProbeResult.failed("; ".join(problems), evidence)
-    return ProbeResult.passed(evidence, no_tables)
+        if unintended:
+            problems.append(f"role {probe_role} can read rows from {first(unintended)}")
+    evidence.append(advisor.findings_evidence(findings, "RLS and security lints"))
+    warnings = no_tables if allow_empty else []
+    return ProbeResult.judged(problems, findings, evidence, warnings, block=block)
 
 
 def _readable_as(
