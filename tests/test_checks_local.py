@@ -128,7 +128,7 @@ FAULTS = {
         "Staging migrations: Applied successfully",
         "1 migrations not applied: 20250201000000_approvals.sql",
     ),
-    "table-without-rls": ("RLS tests: All passing", "RLS disabled on public.orders"),
+    "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),
     "stale-backup": ("Production backup: Verified exists", "newest completed backup is 72"),
     "lint-warning": ("Lint: 0 errors, 0 warnings", "src/shopfront/unused.py:3 F401"),

@@ -184,9 +184,20 @@ DB_FAULTS = {
         "Staging migrations: Applied successfully",
         "20250201000000_approvals.sql",
     ),
-    "table-without-rls": ("RLS tests: All passing", "RLS disabled on public.orders"),
+    "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
     "anon-can-read": ("RLS tests: All passing", "role anon can read rows from public.shops"),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),
+    "anon-definer-function": (
+        "RLS tests: All passing",
+        "SECURITY DEFINER function executable by anon: public.shop_domains()",
+    ),
+}
+DB_WARNING_FAULTS = {
+    "mutable-search-path": ("RLS tests: All passing", "mutable search_path: public.order_total"),
+    "unindexed-foreign-key": (
+        "Data integrity: Verified",
+        "unindexed foreign key: public.approvals.approvals_shop_id_fkey",
+    ),
 }
 
 
@@ -209,7 +220,8 @@ def test_the_healthy_database_passes_every_item(target_db, good_workspace: Path)
 
 
 def test_the_database_fault_list_is_what_the_builder_handles() -> None:
-    assert set(DB_FAULTS) == database.FAULTS
+    assert set(DB_FAULTS) | set(DB_WARNING_FAULTS) == database.FAULTS
+    assert set(DB_WARNING_FAULTS) == database.WARNING_FAULTS
 
 
 @pytest.mark.parametrize("fault", sorted(DB_FAULTS))
@@ -221,6 +233,18 @@ def test_each_database_fault_flips_exactly_its_item(
     failed = {t: r.reason for t, r in checked.items() if not r.ok}
     assert list(failed) == [item]
     assert culprit in failed[item]
+
+
+@pytest.mark.parametrize("fault", sorted(DB_WARNING_FAULTS))
+def test_each_lint_warning_fault_warns_on_exactly_its_item(
+    fault: str, target_db, good_workspace: Path
+) -> None:
+    item, culprit = DB_WARNING_FAULTS[fault]
+    checked = db_results(target_db(frozenset({fault})), good_workspace)
+    assert {t: r.reason for t, r in checked.items() if not r.ok} == {}
+    warned = {t: r.warnings for t, r in checked.items() if r.warnings}
+    assert list(warned) == [item]
+    assert any(culprit in warning for warning in warned[item])
 
 
 def test_the_dry_run_applies_the_unapplied_migration_and_leaves_it_unapplied(
