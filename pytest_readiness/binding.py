@@ -24,7 +24,7 @@ from typing import Any
 from pytest_readiness import commits, runbook, signoffs, waivers
 from pytest_readiness.checklist_markdown import render_checklist
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.model import WARNING_EVIDENCE, Evidence, Item, Outcome, Report
 from pytest_readiness.records import RecordError
 from pytest_readiness.runbook import Binding as Binding
 from pytest_readiness.runbook import Check as Check
@@ -247,7 +247,37 @@ def _finish_check(
     if line is None:
         return item
     bound = _with_extra(item, runbook_line=line.to_dict(), signoff=None, waiver=None)
-    return _apply_waiver(bound, line, source, env, today)
+    return _apply_waiver(
+        _apply_finding_waivers(bound, line, source, env, today), line, source, env, today
+    )
+
+
+def _apply_finding_waivers(
+    item: Item, line: RunbookLine, source: RunbookSource, env: str, today: date
+) -> Item:
+    """Mark waived findings, pass an item whose blocking findings are all waived, and put
+    each finding waiver (applied, expired or unknown) on the item as a warning line."""
+    decision = waivers.decide_findings(
+        item.outcome,
+        item.findings,
+        source.waivers,
+        failed_by_findings=item.failed_by_findings,
+        title=line.text,
+        env=env,
+        today=today,
+    )
+    if not decision.reviewed:
+        return item
+    findings = tuple(replace(f, waived=f.key in decision.waived) for f in item.findings)
+    notes = tuple(Evidence(WARNING_EVIDENCE, r.note) for r in decision.reviewed)
+    passed = decision.outcome is not item.outcome
+    return replace(
+        _with_extra(item, finding_waivers=[r.to_dict() for r in decision.reviewed]),
+        outcome=decision.outcome,
+        reason="" if passed else item.reason,
+        findings=findings,
+        evidence=item.evidence + notes,
+    )
 
 
 def _manual_item(

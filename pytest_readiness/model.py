@@ -129,6 +129,8 @@ class Finding:
     title: str = ""
     # Decided per environment: every `error`, and each `warn` the environment blocks on.
     blocking: bool = False
+    # Accepted by a finding waiver (`finding = "<key>"`) in this run.
+    waived: bool = False
 
     @property
     def key(self) -> str:
@@ -148,6 +150,7 @@ class Finding:
             "detail": self.detail,
             "title": self.title,
             "blocking": self.blocking,
+            "waived": self.waived,
         }
 
     @classmethod
@@ -160,6 +163,7 @@ class Finding:
             detail=str(raw.get("detail", "")),
             title=str(raw.get("title", "")),
             blocking=bool(raw.get("blocking", False)),
+            waived=bool(raw.get("waived", False)),
         )
 
 

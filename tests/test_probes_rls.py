@@ -156,3 +156,37 @@ def test_the_rls_item_passes_an_empty_schema_with_a_warning_when_there_are_no_mi
     assert item["outcome"] == "passed", item["reason"]
     warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
     assert warnings == ["no tables in public"]
+
+
+def test_the_rls_item_reads_declared_public_tables_and_blocking_from_the_environment(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+    declared = {"db_public_read": ["public.shops"], "rls_probe_role": "anon"}
+    item = run_check(pytester, "test_database.py", "test_rls", declared, {"database_url": dsn})
+    assert item["outcome"] == "passed", item["reason"]
+    levels = {f["key"]: f["level"] for f in item["findings"]}
+    assert levels["rls_policy_always_true:public.shops"] == "info"
+    assert levels["rls_policy_always_true:public.orders"] == "warn"
+    blocked = run_check(
+        pytester,
+        "test_database.py",
+        "test_rls",
+        {**declared, "db_lint_block": ["warn"]},
+        {"database_url": dsn},
+    )
+    assert blocked["reason"] == "policy always true: public.orders"
+
+
+def test_the_rls_item_fails_naming_the_table_an_undeclared_anon_can_read(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+    item = run_check(
+        pytester, "test_database.py", "test_rls", {"rls_probe_role": "anon"}, {"database_url": dsn}
+    )
+    assert item["reason"] == (
+        "role anon can read rows from public.shops; policy always true: public.shops"
+    )
