@@ -7,8 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pytest_readiness import CheckFailed
-from pytest_readiness.probes import advisor, backups, integrity, migrations, rls
+from pytest_readiness import CheckFailed, ProbeResult
+from pytest_readiness.probes import advisor, backups, combined, integrity, migrations, pgtap, rls
 
 INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
 
@@ -57,8 +57,43 @@ def test_migrations_applied(readiness_env, db, evidence):
     evidence.expect(migrations.check_applied(db, folder, allow_empty=allow_empty))
 
 
+def _pgtap_tests(readiness_env, db, run):
+    """The project's pgTAP tests (`supabase/tests`, or `vars.pgtap_dir`) run by pg_prove.
+
+    They write inside their own transactions, so they run only where the environment allows
+    writes (`allow_writes`) or names a database for them (`vars.pgtap_database_url`).
+    """
+    configured = readiness_env.vars.get("pgtap_dir")
+    folder = readiness_env.workspace / (configured or "supabase/tests")
+    files = pgtap.suite_files(folder)
+    if not files:
+        if configured:
+            return ProbeResult.failed(f"no *.sql pgTAP files in vars.pgtap_dir ({configured})")
+        return ProbeResult.passed()
+    url = readiness_env.vars.get("pgtap_database_url")
+    if not url and not readiness_env.get("allow_writes", False):
+        return ProbeResult.passed(
+            warnings=[
+                f"pgTAP tests not run: {len(files)} files in {folder.name}/, but "
+                f"{readiness_env.name} sets neither allow_writes nor vars.pgtap_database_url"
+            ]
+        )
+    if pgtap.runner() is None:
+        return ProbeResult.failed(
+            f"pgTAP tests not run: pg_prove is not installed ({pgtap.INSTALL_HINT})"
+        )
+    if not url:
+        installed, available = db.execute(pgtap.EXTENSION_STATE).fetchone()
+        problem = pgtap.extension_problem(installed, available, files)
+        if problem:
+            return ProbeResult.failed(problem)
+    env = pgtap.libpq_env(url or readiness_env.database_url)
+    result = run(pgtap.command(files, readiness_env.workspace), env=env)
+    return pgtap.check_output(result.output, result.returncode, files)
+
+
 @pytest.mark.db("RLS tests: All passing")
-def test_rls(readiness_env, db, evidence):
+def test_rls(readiness_env, db, run, evidence):
     schemas = _exposed_schemas(readiness_env)
     role = readiness_env.vars.get("rls_probe_role")
     allow_empty = readiness_env.vars.get("rls_allow_empty", _no_tables_expected(readiness_env))
@@ -70,7 +105,7 @@ def test_rls(readiness_env, db, evidence):
         scope=_lint_scope(readiness_env),
         block=_lint_block(readiness_env),
     )
-    evidence.expect(result)
+    evidence.expect(combined.all_of(result, _pgtap_tests(readiness_env, db, run)))
 
 
 @pytest.mark.db("Data integrity: Verified")

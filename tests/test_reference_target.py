@@ -23,9 +23,11 @@ from pytest_readiness.probes import (
     junit,
     lint,
     migrations,
+    pgtap,
     rls,
     secrets,
 )
+from pytest_readiness.probes.command import run_command
 from reference.target import database, settings, supabase_api, workspace
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -220,7 +222,7 @@ def test_the_healthy_database_passes_every_item(target_db, good_workspace: Path)
 
 
 def test_the_database_fault_list_is_what_the_builder_handles() -> None:
-    assert set(DB_FAULTS) | set(DB_WARNING_FAULTS) == database.FAULTS
+    assert set(DB_FAULTS) | set(DB_WARNING_FAULTS) | {PGTAP_FAULT} == database.FAULTS
     assert set(DB_WARNING_FAULTS) == database.WARNING_FAULTS
 
 
@@ -245,6 +247,32 @@ def test_each_lint_warning_fault_warns_on_exactly_its_item(
     warned = {t: r.warnings for t, r in checked.items() if r.warnings}
     assert list(warned) == [item]
     assert any(culprit in warning for warning in warned[item])
+
+
+PGTAP_FAULT = "broken-pgtap-test"
+
+
+def pgtap_result(dsn: str, ws: Path) -> ProbeResult:
+    files = pgtap.suite_files(ws / "supabase" / "tests")
+    ran = run_command(pgtap.command(files, ws), cwd=ws, timeout=60, env=pgtap.libpq_env(dsn))
+    return pgtap.check_output(ran.output, ran.returncode, files)
+
+
+@pytest.mark.skipif(pgtap.runner() is None, reason=pgtap.INSTALL_HINT)
+def test_the_apps_pgtap_suite_passes_and_the_pgtap_fault_breaks_one_test(
+    target_db, good_workspace: Path
+) -> None:
+    healthy = pgtap_result(target_db(frozenset()), good_workspace)
+    assert healthy.ok, healthy.reason
+    assert healthy.evidence[0].data["tests"] == 4
+    broken_dsn = target_db(frozenset({PGTAP_FAULT}))
+    broken = pgtap_result(broken_dsn, good_workspace)
+    assert broken.reason == (
+        "pgTAP: 1 of 4 tests failed, first: supabase/tests/rls_test.sql #2 "
+        '"a signed-in shop sees none of another shop\'s orders"'
+    )
+    checked = db_results(broken_dsn, good_workspace)
+    assert {t: r.reason for t, r in checked.items() if not r.ok} == {}, "only pgTAP sees it"
 
 
 def test_the_dry_run_applies_the_unapplied_migration_and_leaves_it_unapplied(

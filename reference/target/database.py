@@ -52,6 +52,10 @@ _DB_FAULTS: dict[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]] 
         "revoke execute on function public.order_total(bigint) from public"
     ),
     "unindexed-foreign-key": lambda conn: conn.execute("drop index public.approvals_shop_idx"),
+    # A policy that forgot its shop filter: only the app's pgTAP suite notices.
+    "broken-pgtap-test": lambda conn: conn.execute(
+        'alter policy "a shop sees its orders" on public.orders using (shop_id is not null)'
+    ),
 }
 # Faults that leave every item passing with a warning on one item (a `warn` finding).
 WARNING_FAULTS: frozenset[str] = frozenset({"mutable-search-path", "unindexed-foreign-key"})
