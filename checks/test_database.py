@@ -8,7 +8,16 @@ import psycopg
 import pytest
 
 from pytest_readiness import CheckFailed, ProbeResult
-from pytest_readiness.probes import advisor, backups, combined, integrity, migrations, pgtap, rls
+from pytest_readiness.probes import (
+    advisor,
+    backups,
+    combined,
+    identities,
+    integrity,
+    migrations,
+    pgtap,
+    rls,
+)
 
 INTEGRITY_SQL = Path(__file__).parent / "sql" / "integrity"
 
@@ -92,20 +101,43 @@ def _pgtap_tests(readiness_env, db, run):
     return pgtap.check_output(result.output, result.returncode, files)
 
 
+def _identities(readiness_env):
+    """`vars.rls_identities`, or the one `vars.rls_probe_role` (an identity without claims)."""
+    try:
+        found = identities.parse_identities(readiness_env.vars.get("rls_identities"))
+    except ValueError as exc:
+        raise CheckFailed(f"vars.{exc}") from None
+    role = readiness_env.vars.get("rls_probe_role")
+    if role and not any(identity.role == role for identity in found):
+        found.append(identities.Identity(role, role))
+    return found
+
+
+def _read_as_identities(readiness_env, schemas, scope):
+    """Every exposed table read as each identity, on a connection of its own (rolled back)."""
+    found = _identities(readiness_env)
+    if not found:
+        return ProbeResult.passed()
+    return identities.check_identities(
+        readiness_env.database_url,
+        found,
+        schemas,
+        public_read=scope.public_read,
+        block=_lint_block(readiness_env),
+        statement_timeout_s=float(readiness_env.get("statement_timeout", 30.0)),
+    )
+
+
 @pytest.mark.db("RLS tests: All passing")
 def test_rls(readiness_env, db, run, evidence):
     schemas = _exposed_schemas(readiness_env)
-    role = readiness_env.vars.get("rls_probe_role")
+    scope = _lint_scope(readiness_env)
     allow_empty = readiness_env.vars.get("rls_allow_empty", _no_tables_expected(readiness_env))
-    result = rls.check_rls(
-        db,
-        schemas,
-        role,
-        allow_empty=bool(allow_empty),
-        scope=_lint_scope(readiness_env),
-        block=_lint_block(readiness_env),
+    lints = rls.check_rls(
+        db, schemas, allow_empty=bool(allow_empty), scope=scope, block=_lint_block(readiness_env)
     )
-    evidence.expect(combined.all_of(result, _pgtap_tests(readiness_env, db, run)))
+    read = _read_as_identities(readiness_env, schemas, scope)
+    evidence.expect(combined.all_of(lints, read, _pgtap_tests(readiness_env, db, run)))
 
 
 @pytest.mark.db("Data integrity: Verified")

@@ -188,5 +188,6 @@ def test_the_rls_item_fails_naming_the_table_an_undeclared_anon_can_read(
         pytester, "test_database.py", "test_rls", {"rls_probe_role": "anon"}, {"database_url": dsn}
     )
     assert item["reason"] == (
-        "role anon can read rows from public.shops; policy always true: public.shops"
+        "policy always true: public.shops; "
+        "rows readable by an anonymous identity: public.shops@anon"
     )
