@@ -1,4 +1,4 @@
-"""Row-level security on real PostgreSQL, with the probe role inside a read-only transaction."""
+"""Row-level security lints on real PostgreSQL, and the RLS item that also reads as identities."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from pytest_readiness.probes import rls
+from pytest_readiness.probes import advisor, identities, rls
 from reference.target import database
 from tests.check_project import run_check
 
@@ -36,19 +36,23 @@ def dsn() -> Iterator[str]:
     database.drop(ADMIN_DSN, url)
 
 
-def check(dsn: str, role: str | None = None, extra: str = "") -> rls.ProbeResult:
+ANON = identities.Identity("anon", "anon")
+
+
+def check(dsn: str, extra: str = "") -> rls.ProbeResult:
     if extra:
         with psycopg.connect(dsn) as conn:
             conn.execute(extra.encode())
     with psycopg.connect(dsn) as conn:
         conn.execute("set transaction read only")
-        return rls.check_rls(conn, ["public"], role)
+        return rls.check_rls(conn, ["public"])
 
 
 def test_tables_with_rls_and_policies_pass_also_for_the_anon_role(dsn: str) -> None:
-    result = check(dsn, "anon")
+    assert check(dsn).ok
+    result = identities.check_identities(dsn, [ANON], ["public"])
     assert result.ok, result.reason
-    assert result.evidence[1].data == {"role": "anon", "readable": []}
+    assert result.evidence[0].data["reads"] == []
 
 
 def test_a_table_with_rls_disabled_fails_naming_it(dsn: str) -> None:
@@ -62,31 +66,29 @@ def test_a_table_without_a_policy_fails_naming_it(dsn: str) -> None:
     assert result.reason == "no policy: public.shops"
 
 
-def test_rows_visible_to_the_probe_role_fail_naming_the_table(dsn: str) -> None:
-    result = check(
-        dsn, "anon", extra="create policy open on public.shops for select to anon using (true)"
-    )
-    assert result.reason == (
-        "role anon can read rows from public.shops; policy always true: public.shops"
-    )
+def test_rows_visible_to_anon_fail_naming_the_table(dsn: str) -> None:
+    result = check(dsn, extra="create policy open on public.shops for select to anon using (true)")
+    assert result.reason == "policy always true: public.shops"
+    read = identities.check_identities(dsn, [ANON], ["public"])
+    assert read.reason == "rows readable by an anonymous identity: public.shops@anon"
 
 
-def test_a_table_declared_public_may_be_read_by_the_probe_role(dsn: str) -> None:
+def test_a_table_declared_public_may_be_read_by_anon(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
         conn.execute("create policy open on public.shops for select to anon using (true)")
         conn.execute("create policy open on public.orders for select to anon using (true)")
         conn.execute("grant select on public.orders to anon")
         conn.commit()
-        scope = rls.advisor.Scope(public_read=("public.shops",))
-        result = rls.check_rls(conn, ["public"], "anon", scope=scope)
-    assert result.reason == (
-        "role anon can read rows from public.orders; policy always true: public.orders"
-    )
+        scope = advisor.Scope(public_read=("public.shops",))
+        result = rls.check_rls(conn, ["public"], scope=scope)
+    assert result.reason == "policy always true: public.orders"
     levels = {f.key: f.level for f in result.findings if f.lint == "rls_policy_always_true"}
     assert levels == {
         "rls_policy_always_true:public.orders": "error",
         "rls_policy_always_true:public.shops": "info",
     }
+    read = identities.check_identities(dsn, [ANON], ["public"], public_read=scope.public_read)
+    assert read.reason == "rows readable by an anonymous identity: public.orders@anon"
 
 
 def test_warn_findings_are_warnings_unless_the_environment_blocks_on_them(dsn: str) -> None:
@@ -100,12 +102,6 @@ def test_warn_findings_are_warnings_unless_the_environment_blocks_on_them(dsn: s
     assert blocked.findings_only
     assert by_key.reason == "policy always true: public.orders"
     assert by_key.warnings == ("policy always true: public.shops",)
-
-
-def test_the_probe_role_is_reset_afterwards(dsn: str) -> None:
-    with psycopg.connect(dsn) as conn:
-        rls.check_rls(conn, ["public"], "anon")
-        assert conn.execute("select current_user").fetchone() == ("postgres",)
 
 
 def test_a_schema_without_tables_fails_naming_it(dsn: str) -> None:

@@ -17,8 +17,10 @@ from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes import (
     a11y,
     backups,
+    combined,
     docs,
     formatting,
+    identities,
     integrity,
     junit,
     lint,
@@ -171,7 +173,10 @@ def db_results(dsn: str, ws: Path) -> dict[str, ProbeResult]:
         conn.execute("set transaction read only")
         out = {
             "Staging migrations: Applied successfully": migrations.check_applied(conn, folder),
-            "RLS tests: All passing": rls.check_rls(conn, ["public"], "anon"),
+            "RLS tests: All passing": combined.all_of(
+                rls.check_rls(conn, ["public"]),
+                identities.check_identities(dsn, [identities.Identity("anon", "anon")], ["public"]),
+            ),
             "Data integrity: Verified": integrity.check_integrity(
                 conn, integrity.assertion_files(INTEGRITY_SQL)
             ),
@@ -187,7 +192,10 @@ DB_FAULTS = {
         "20250201000000_approvals.sql",
     ),
     "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
-    "anon-can-read": ("RLS tests: All passing", "role anon can read rows from public.shops"),
+    "anon-can-read": (
+        "RLS tests: All passing",
+        "rows readable by an anonymous identity: public.shops@anon",
+    ),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),
     "anon-definer-function": (
         "RLS tests: All passing",
