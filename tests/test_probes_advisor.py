@@ -11,6 +11,7 @@ import pytest
 from pytest_readiness.model import Finding
 from pytest_readiness.probes import advisor
 from reference.target import database
+from tests.check_project import run_check
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -306,3 +307,91 @@ def test_the_api_roles_can_be_renamed(dsn: str) -> None:
     assert lint(dsn, scope=renamed) == {}
     with psycopg.connect(dsn) as conn:
         assert advisor.missing_roles(conn, renamed) == ["readiness_no_such_role"]
+
+
+# --- every class at once, through the shipped checks ----------------------------------------
+
+EVERY_PROBLEM = """
+create table public.leads (id int primary key); grant select on public.leads to anon;
+create table public.legacy (id int primary key);
+create policy legacy_read on public.legacy for select to authenticated using (true);
+create table public.locked (id int primary key);
+alter table public.locked enable row level security;
+create table public.content_blog_posts (id int primary key, title text);
+alter table public.content_blog_posts enable row level security;
+create policy read_all on public.content_blog_posts for select using (true);
+grant select on public.content_blog_posts to anon;
+insert into public.content_blog_posts values (1, 'hello');
+create policy anyone_updates on public.notes for update to anon using (true);
+create policy notes_slow on public.notes for select to anon using (owner = auth.uid());
+create policy notes_read on public.notes for select to authenticated
+  using (owner = (select auth.uid()));
+create function public.service_key() returns text language sql security definer
+  set search_path = '' as $$ select 'decrypted' $$;
+create function public.promote(target uuid) returns void language sql security definer
+  set search_path = '' as $$ select $$;
+revoke execute on function public.promote(uuid) from public;
+grant execute on function public.promote(uuid) to authenticated;
+create function public.touch_updated_at() returns trigger language plpgsql
+  as $$ begin return new; end $$;
+create view public.note_bodies as select id, body from public.notes;
+grant select on public.note_bodies to anon;
+create materialized view public.user_list as select id, email from auth.users;
+grant select on public.user_list to authenticated;
+create extension pg_trgm schema public;
+create table public.items (sku text);
+alter table public.items enable row level security;
+create policy items_read on public.items for select to authenticated
+  using ((select auth.uid()) is not null);
+create table public.comments (id int primary key, note_id bigint references public.notes);
+alter table public.comments enable row level security;
+create policy comments_read on public.comments for select to authenticated
+  using ((select auth.uid()) is not null);
+create index notes_owner_again on public.notes (owner);
+alter table public.notes add constraint body_short check (length(body) < 280) not valid;
+alter table public.notes add column slug text unique;
+"""
+
+EVERY_RLS_KEY = {
+    "rls_disabled_in_public:public.leads": "error",
+    "rls_disabled_in_public:public.legacy": "error",
+    "policy_exists_rls_disabled:public.legacy": "error",
+    "rls_enabled_no_policy:public.locked": "error",
+    "rls_policy_always_true:public.content_blog_posts": "info",
+    "rls_policy_always_true:public.legacy": "warn",
+    "rls_policy_always_true:public.notes": "error",
+    "anon_security_definer_function_executable:public.service_key()": "error",
+    "authenticated_security_definer_function_executable:public.promote(target uuid)": "warn",
+    "function_search_path_mutable:public.touch_updated_at()": "warn",
+    "security_definer_view:public.note_bodies": "error",
+    "auth_users_exposed:public.user_list": "error",
+    "extension_in_public:pg_trgm": "warn",
+    "auth_rls_initplan:public.notes": "warn",
+    "multiple_permissive_policies:public.notes": "warn",
+    "rls_identity_open_empty_table:public.leads@anon": "error",
+}
+EVERY_INTEGRITY_KEY = {
+    "no_primary_key:public.items": "error",
+    "not_valid_constraint:public.notes.body_short": "error",
+    "unindexed_foreign_keys:public.comments.comments_note_id_fkey": "warn",
+    "duplicate_index:public.notes_owner_again": "warn",
+    "unique_nullable:public.notes_slug_key": "warn",
+}
+
+
+def test_the_db_items_report_every_class_on_a_supabase_shaped_database(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    lint(dsn, EVERY_PROBLEM)
+    settings = {"db_public_read": ["public.content_blog_posts"], "rls_probe_role": "anon"}
+    env = {"database_url": dsn}
+    rls_item = run_check(pytester, "test_database.py", "test_rls", settings, env)
+    integrity_item = run_check(pytester, "test_database.py", "test_data_integrity", {}, env)
+    assert {f["key"]: f["level"] for f in rls_item["findings"]} == EVERY_RLS_KEY
+    assert {f["key"]: f["level"] for f in integrity_item["findings"]} == EVERY_INTEGRITY_KEY
+    assert rls_item["outcome"] == integrity_item["outcome"] == "failed"
+    assert integrity_item["reason"] == (
+        "no primary key: public.items; NOT VALID constraint: public.notes.body_short"
+    )
+    [unindexed] = [f for f in integrity_item["findings"] if f["lint"] == "unindexed_foreign_keys"]
+    assert unindexed["detail"].startswith("foreign key (note_id) to public.notes has no index")

@@ -111,8 +111,8 @@ ORDER BY 1
 
 POLICY_EXISTS_RLS_DISABLED = f"""
 SELECT n.nspname || '.' || c.relname,
-       'policies ' || string_agg(pol.polname, ', ' ORDER BY pol.polname)
-       || ' are ignored: RLS is disabled on the table'
+       'policies (' || string_agg(pol.polname, ', ' ORDER BY pol.polname)
+       || ') are ignored: RLS is disabled on the table'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_policy pol ON pol.polrelid = c.oid
 WHERE c.relkind IN ('r', 'p') AND NOT c.relrowsecurity AND {_EXPOSED}
@@ -295,7 +295,8 @@ SELECT n.nspname || '.' || c.relname || '.' || k.conname,
        'foreign key (' || (SELECT string_agg(a.attname, ', ' ORDER BY a.attnum)
                            FROM pg_attribute a
                            WHERE a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey))
-       || ') to ' || k.confrelid::regclass::text
+       || ') to ' || (SELECT rn.nspname || '.' || r.relname FROM pg_class r
+                      JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE r.oid = k.confrelid)
        || ' has no index starting with its columns: deletes and joins scan the table'
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
