@@ -44,8 +44,19 @@ def _lint_scope(readiness_env):
 
 
 def _lint_block(readiness_env):
-    """Finding levels, lint names or keys that fail their item here (`["warn"]` for all)."""
-    return _names(readiness_env.vars.get("db_lint_block", []))
+    """Finding levels, lint names or keys that fail their item here (`["warn"]` for all).
+
+    An entry that names no level and no lint (a typo) fails the item: it would block nothing.
+    """
+    block = _names(readiness_env.vars.get("db_lint_block", []))
+    lints = {lint.name for lint in advisor.ALL_LINTS} | set(identities.LINTS)
+    for entry in block:
+        if entry not in ("warn", "info") and str(entry).split(":", 1)[0] not in lints:
+            raise CheckFailed(
+                f"vars.db_lint_block: {entry!r} is not warn, info, a lint name or a finding key"
+                " (docs/database.md lists the lints)"
+            )
+    return block
 
 
 def _migrations_folder(readiness_env):

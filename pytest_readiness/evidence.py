@@ -13,7 +13,8 @@ class EvidenceLog:
 
     def __init__(self) -> None:
         self._entries: list[Evidence] = []
-        self._findings: list[Finding] = []
+        # By key: a check that reports a finding twice lists it once.
+        self._findings: dict[str, Finding] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -24,7 +25,11 @@ class EvidenceLog:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(self._findings)
+        return tuple(self._findings.values())
+
+    def forget_findings(self) -> None:
+        """A retried check starts again: only its last attempt's findings describe the item."""
+        self._findings.clear()
 
     def add(self, kind: str, summary: str, detail: str = "", **data: Any) -> Evidence:
         """Attach one entry (`data` must be plain JSON values)."""
@@ -45,7 +50,7 @@ class EvidenceLog:
         """Record a probe's evidence, warnings and findings; fail the item with its reason if
         not ok (`FindingsFailed` when blocking findings alone failed it)."""
         self.extend(result.evidence)
-        self._findings.extend(result.findings)
+        self._findings.update((finding.key, finding) for finding in result.findings)
         for message in result.warnings:
             self.warn(message)
         if not result.ok and result.findings_only:

@@ -224,3 +224,28 @@ def test_a_finding_waiver_that_is_not_a_key_is_a_usage_error(
     result = project.run()
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*entry 1*finding must be a finding key*"])
+
+
+def test_a_retried_check_carries_only_its_last_attempts_findings(
+    project: ReadinessProject,
+) -> None:
+    project.config("")
+    project.checks(
+        """
+        from pytest_readiness import Retry
+        from pytest_readiness.model import Finding, ProbeResult
+
+        ATTEMPTS = []
+
+        @pytest.mark.db("RLS tests: All passing", retry=Retry(attempts=2, backoff=0))
+        def test_rls(evidence):
+            ATTEMPTS.append(1)
+            found = Finding("no_primary_key", "error", "integrity", "public.t", "no key", "no key")
+            seen = Finding("extension_in_public", "info", "security", "pg_trgm", "in public")
+            evidence.expect(ProbeResult.judged([], [seen, seen, found][: 4 - len(ATTEMPTS)]))
+        """
+    )
+    project.run()
+    [item] = project.report()["items"]
+    assert item["outcome"] == "passed"
+    assert [f["key"] for f in item["findings"]] == ["extension_in_public:pg_trgm"]

@@ -187,3 +187,19 @@ def test_the_rls_item_fails_naming_the_table_an_undeclared_anon_can_read(
         "policy always true: public.shops; "
         "rows readable by an anonymous identity: public.shops@anon"
     )
+
+
+def test_a_db_lint_block_entry_that_names_no_lint_fails_the_item(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    item = run_check(
+        pytester,
+        "test_database.py",
+        "test_rls",
+        {"db_lint_block": ["warning"]},
+        {"database_url": dsn},
+    )
+    assert item["reason"] == (
+        "vars.db_lint_block: 'warning' is not warn, info, a lint name or a finding key"
+        " (docs/database.md lists the lints)"
+    )

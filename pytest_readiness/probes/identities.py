@@ -26,6 +26,7 @@ LINT_READS = "rls_identity_reads_rows"
 LINT_READS_ALL = "rls_identity_reads_every_row"
 LINT_OPEN_EMPTY = "rls_identity_open_empty_table"
 LINT_PUBLIC_UNREADABLE = "rls_public_table_unreadable"
+LINTS = (LINT_READS, LINT_READS_ALL, LINT_OPEN_EMPTY, LINT_PUBLIC_UNREADABLE)
 TABLES = """
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s) ORDER BY 1, 2
