@@ -189,3 +189,17 @@ def test_the_connection_goes_to_psql_as_libpq_variables_not_arguments() -> None:
         "PGSSLMODE": "require",
     }
     assert "s3cret" not in " ".join(pgtap.command([Path("/ws/t.sql")], Path("/ws")))
+
+
+@needs_pg_prove
+def test_a_database_named_for_the_tests_runs_them_without_allow_writes(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    suite(pytester, owner_only_test=OWNER_ONLY)
+    settings = {"pgtap_database_url": with_pgtap(dsn)}
+    item = run_check(pytester, "test_database.py", "test_rls", settings, {"database_url": dsn})
+    assert item["outcome"] == "passed", item["reason"]
+    commands = [e["summary"] for e in item["evidence"] if e["kind"] == "command"]
+    assert commands[0].startswith(
+        "`pg_prove --verbose --ext .sql supabase/tests/owner_only_test.sql`"
+    )
