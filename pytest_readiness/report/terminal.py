@@ -45,7 +45,14 @@ def write_summary(
 
 
 def _write_changes(terminal: Any, diff: Any) -> None:
-    if not isinstance(diff, Mapping) or not diff.get("previous"):
+    if not isinstance(diff, Mapping):
+        return
+    skipped = diff.get("skipped") or ()
+    if skipped:
+        noun = "file" if len(skipped) == 1 else f"{len(skipped)} files"
+        terminal.write("history: ", yellow=True)
+        terminal.write_line(f"skipped damaged {noun}: {', '.join(skipped)}")
+    if not diff.get("previous"):
         return
     counts = {key: len(diff.get(key) or ()) for key in ("newly_failing", "newly_passing")}
     still = len(diff.get("still_failing") or ())
