@@ -114,6 +114,7 @@ class HtmlReportHooks:
         if self._table_is_ours or _never_shown(report):
             del cells[:]  # pytest-html then skips its per-row work (regexes, logs, hooks)
             return
+        _escape_test_id(report, cells)
         info = getattr(report, "readiness", None) or {}
         spec = self._session.spec(report.nodeid)
         category, title = (spec.category, spec.title) if spec else ("", "")
@@ -130,6 +131,15 @@ class HtmlReportHooks:
         evidence = [Evidence.from_dict(e) for e in info.get("evidence", ())]
         if evidence:
             data[:0] = [self._session.redact.text(render_evidence(evidence))]
+
+
+def _escape_test_id(report: pytest.TestReport, cells: list[str]) -> None:
+    """pytest-html writes the node id into its cell as HTML, and its script inserts the cell
+    with `innerHTML`: a parametrize id like `<img onerror=...>` would run. Write it escaped."""
+    test_id = report.nodeid if report.when == "call" else f"{report.nodeid}::{report.when}"
+    for index, cell in enumerate(cells):
+        if cell.startswith('<td class="col-testId">'):
+            cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
 
 
 def _never_shown(report: pytest.TestReport) -> bool:
