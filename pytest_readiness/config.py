@@ -315,6 +315,8 @@ def _parse(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise pytest.UsageError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise pytest.UsageError(f"{path}: not UTF-8 text (offset {exc.start})") from None
 
 
 def _check_keys(

@@ -282,3 +282,15 @@ def test_defaults_nest_and_may_be_empty(tmp_path: Path) -> None:
     )
     env = load(tmp_path).resolve("staging", environ={})
     assert dict(env.vars) == {"deep": "plain", "empty": "[]", "braces": "{x} {y}"}
+
+
+def test_a_readiness_toml_that_is_not_utf8_is_a_usage_error_naming_the_file(
+    project: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    (pytester.path / "readiness.toml").write_bytes(
+        '[envs.local]\nbase_url = "café"\n'.encode("latin-1")
+    )
+    project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+    result = project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {pytester.path / 'readiness.toml'}: not UTF-8 text*"])

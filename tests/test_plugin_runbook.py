@@ -115,6 +115,18 @@ def test_a_runbook_that_is_not_utf8_text_is_a_usage_error_naming_the_file(
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
+@pytest.mark.parametrize("name", ["signoffs.toml", "waivers.toml"])
+def test_a_record_file_that_is_not_utf8_is_a_usage_error_naming_it(
+    runbook_project: ReadinessProject, pytester: pytest.Pytester, name: str
+) -> None:
+    record = pytester.path / "readiness" / name
+    record.parent.mkdir()
+    record.write_bytes("# by Ren\u00e9\n".encode("latin-1"))
+    result = runbook_project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {record}: not UTF-8 text*"])
+
+
 def test_a_bad_waiver_is_a_usage_error_naming_the_file_and_entry(runbook_project, pytester):
     (pytester.path / "readiness").mkdir()
     (pytester.path / "readiness" / "waivers.toml").write_text(
