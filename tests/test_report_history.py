@@ -253,6 +253,29 @@ def test_a_damaged_history_file_is_skipped_with_one_warning_line_and_the_report_
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
+def test_a_previous_run_whose_items_line_is_cut_off_is_named_in_one_warning_line(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    run_with(checklist, pytester, "health")
+    [path] = (pytester.path / "reports" / "history" / "local").glob("run-*.json")
+    text = path.read_text()
+    path.write_text(text[: len(text) - 20])  # the items line, cut short
+    result = run_with_result(checklist, pytester, "health")
+    assert result.ret == 1
+    diff = checklist.report()["since_last_run"]
+    assert diff["previous"] is not None  # its summary still counts in the trend
+    assert diff["still_failing"] == []  # but nothing is claimed about its items
+    warnings = [line for line in result.outlines if path.name in line]
+    assert warnings == [f"history: skipped damaged file: {path.name} (items line is not JSON)"]
+
+
+def run_with_result(
+    project: ReadinessProject, pytester: pytest.Pytester, *broken: str
+) -> pytest.RunResult:
+    (pytester.path / "checks" / "broken.txt").write_text(" ".join(broken))
+    return project.run()
+
+
 def test_a_damaged_history_file_does_not_hide_the_good_runs_around_it(tmp_path: Path) -> None:
     save_run(tmp_path, entry_of(failed_run("2026-11-25T12:00:00.000Z")), keep=30)
     (tmp_path / "run-0000.json").write_text(DAMAGED["count-not-a-number"])

@@ -51,6 +51,7 @@ class PastRun(Mapping[str, Any]):
     def __init__(self, path: Path, summary: Mapping[str, Any]) -> None:
         self._path = path
         self._summary = summary
+        self.damage: str | None = None  # what was wrong with the items line, once read
 
     def __getitem__(self, key: str) -> Any:
         return self._items if key == "items" else self._summary[key]
@@ -62,15 +63,27 @@ class PastRun(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._summary) + 1
 
+    @property
+    def name(self) -> str:
+        return self._path.name
+
     @functools.cached_property
     def _items(self) -> Mapping[str, str]:
-        """The second line; a damaged one reads as a run that knew no items."""
+        """The second line; a damaged one reads as a run that knew no items (and says so)."""
         try:
             lines = self._path.read_text(encoding="utf-8").splitlines()
             items = json.loads(lines[1])
-        except (OSError, ValueError, IndexError):
-            return {}
-        return items if _is_outcome_table(items) else {}
+        except OSError as exc:
+            self.damage = f"items line unreadable: {exc.strerror or exc}"
+        except IndexError:
+            self.damage = "no items line"
+        except ValueError:
+            self.damage = "items line is not JSON"
+        else:
+            if _is_outcome_table(items):
+                return dict(items)
+            self.damage = "items line is not a table of outcomes"
+        return {}
 
 
 class PastRuns(list[Mapping[str, Any]]):
@@ -160,9 +173,8 @@ def since_last_run(
     """
     points = [_trend_point(run) for run in runs] + [_trend_point(entry_of(report))]
     trend = points[-max(keep, 1) :]
-    skipped = list(runs.skipped) if isinstance(runs, PastRuns) else []
     if not runs:
-        return {"previous": None, "trend": trend, "skipped": skipped}
+        return {"previous": None, "trend": trend, "skipped": _skipped(runs)}
     previous = runs[-1]
     before: Mapping[str, str] = previous["items"]
     newly_failing, newly_passing, still_failing = [], [], []
@@ -185,8 +197,15 @@ def since_last_run(
         "newly_passing": newly_passing,
         "still_failing": still_failing,
         "trend": trend,
-        "skipped": skipped,
+        "skipped": _skipped(runs),
     }
+
+
+def _skipped(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Files skipped when loading, then runs whose items line the diff found damaged."""
+    skipped = list(runs.skipped) if isinstance(runs, PastRuns) else []
+    damaged = (run for run in runs if isinstance(run, PastRun) and run.damage)
+    return skipped + [f"{run.name} ({run.damage})" for run in damaged]
 
 
 def _failing_since(item_id: str, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
