@@ -41,4 +41,3 @@ def inline(text: str) -> str:
 def table_cell(text: str) -> str:
     """`text` inside a GFM table cell: inline, with its pipes kept out of the column split."""
     return inline(text).replace("|", "\\|")
-
