@@ -15,7 +15,8 @@ from pytest_readiness.session import ReadinessSession
 def write_summary(
     terminal: Any, readiness: ReadinessSession, environ: Mapping[str, str] | None = None
 ) -> None:
-    """Verdict line always; blockers and paths unless `-qq`; warnings and changes unless `-q`."""
+    """Verdict line always; blockers, skipped history files and paths unless `-qq`; warnings
+    and changes unless `-q`."""
     report = readiness.report
     if report is None:
         return
@@ -34,6 +35,7 @@ def write_summary(
     for item in report.blockers:
         terminal.write("  BLOCKER ", red=True, bold=True)
         terminal.write_line(redact.text(f"{item.title}: {item.outcome} - {item.reason}"))
+    _write_history_damage(terminal, report.extra.get("since_last_run"))  # -q too: CI runs -q
     if verbosity >= 0:
         for item in report.warnings:
             terminal.write("  warning ", yellow=True)
@@ -44,15 +46,17 @@ def write_summary(
     terminal.write_line(f"reports: {paths}")
 
 
-def _write_changes(terminal: Any, diff: Any) -> None:
-    if not isinstance(diff, Mapping):
-        return
-    skipped = diff.get("skipped") or ()
+def _write_history_damage(terminal: Any, diff: Any) -> None:
+    """One line naming the history files that were skipped: the diff is missing their runs."""
+    skipped = diff.get("skipped") if isinstance(diff, Mapping) else None
     if skipped:
         noun = "file" if len(skipped) == 1 else f"{len(skipped)} files"
         terminal.write("history: ", yellow=True)
         terminal.write_line(f"skipped damaged {noun}: {', '.join(skipped)}")
-    if not diff.get("previous"):
+
+
+def _write_changes(terminal: Any, diff: Any) -> None:
+    if not isinstance(diff, Mapping) or not diff.get("previous"):
         return
     counts = {key: len(diff.get(key) or ()) for key in ("newly_failing", "newly_passing")}
     still = len(diff.get("still_failing") or ())
