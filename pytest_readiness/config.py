@@ -2,8 +2,9 @@
 
 Errors are `pytest.UsageError` naming the file and the key. Limits (timeouts, budgets) must
 be positive and finite, since pytest-timeout reads 0 or a negative number as "no timeout";
-thresholds must be finite numbers of 0 or more. Environment names become file names, so
-they are limited to letters, digits, `.`, `_` and `-`.
+thresholds must be finite, and by their name's ending durations (`_s`, `_hours`...) more
+than 0, rates (`*rate*`) from 0 to 1, everything else 0 or more. Environment names become
+file names, so they are limited to letters, digits, `.`, `_` and `-`.
 
 `${VAR}` and `${VAR:-default}` are interpolated from the process environment; a default
 may itself hold references (`${A:-${B}}`), and anything else after `${` is a usage error,
@@ -357,15 +358,45 @@ def _check_positive_seconds(value: float, where: str, key: str) -> None:
 
 
 def _check_thresholds(table: Mapping[str, Any], where: str, key: str) -> None:
-    """Thresholds are limits checks compare with: finite numbers, 0 allowed ("none at all")."""
+    """Thresholds are limits checks compare with; what a valid one is depends on its name."""
     for name, value in table.items():
+        expected = _threshold_rule(name)
         if isinstance(value, bool) or not isinstance(value, _NUMBER):
             got = type(value).__name__
-        elif not (math.isfinite(value) and value >= 0):
+        elif not (math.isfinite(value) and expected.accepts(value)):
             got = repr(value)
         else:
             continue
-        raise pytest.UsageError(f"{where}: {key}.{name} must be a number (0 or more), got {got}")
+        raise pytest.UsageError(f"{where}: {key}.{name} must be {expected.text}, got {got}")
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """The range a threshold's value must lie in (it is finite in every case)."""
+
+    text: str
+    low: float
+    high: float = math.inf
+    low_included: bool = True
+
+    def accepts(self, value: float) -> bool:
+        above = value >= self.low if self.low_included else value > self.low
+        return above and value <= self.high
+
+
+DURATION = ThresholdRule("a positive, finite number (a duration)", 0, low_included=False)
+FRACTION = ThresholdRule("a fraction from 0 to 1 (0.005 is 0.5%)", 0, 1)
+LIMIT = ThresholdRule("a number (0 or more)", 0)  # a maximum of 0 means "none at all"
+_DURATION_SUFFIXES = ("_s", "_seconds", "_minutes", "_hours", "_days")
+
+
+def _threshold_rule(name: str) -> ThresholdRule:
+    """By name: `*_s`/`_minutes`/`_hours`/`_days` are durations, `*rate*` a fraction."""
+    if name.endswith(_DURATION_SUFFIXES):
+        return DURATION
+    if "rate" in name:
+        return FRACTION
+    return LIMIT
 
 
 def _check_templates(value: Any, where: str, key: str) -> None:

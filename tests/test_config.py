@@ -196,12 +196,20 @@ BAD_VALUES = {
         "envs.staging.thresholds.a11y_serious_max must be a number (0 or more), got -1",
     ),
     "threshold-nan": (
-        ".envs.staging.thresholds]\nerror_rate_max = nan",
-        "envs.staging.thresholds.error_rate_max must be a number (0 or more), got nan",
+        ".envs.staging.thresholds]\nrop_tolerance = nan",
+        "envs.staging.thresholds.rop_tolerance must be a number (0 or more), got nan",
     ),
     "threshold-bool": (
         ".envs.staging.thresholds]\ndashboard_tiles = true",
         "envs.staging.thresholds.dashboard_tiles must be a number (0 or more), got bool",
+    ),
+    "threshold-duration-zero": (
+        ".envs.staging.thresholds]\nhealth_timeout_s = 0",
+        "envs.staging.thresholds.health_timeout_s must be a positive, finite number (a duration)",
+    ),
+    "threshold-rate-as-percent": (
+        ".envs.staging.thresholds]\nerror_rate_max = 5",
+        "envs.staging.thresholds.error_rate_max must be a fraction from 0 to 1 (0.005 is 0.5%)",
     ),
     "env-budget-zero": (
         ".envs.staging.phase_budgets]\ngate = 0",
@@ -242,14 +250,22 @@ def test_a_value_that_would_switch_a_limit_off_or_escape_is_a_usage_error_naming
 
 
 def test_thresholds_of_zero_and_fractions_are_accepted(tmp_path: Path) -> None:
-    """A maximum of 0 ("no serious violation at all") and a rate like 0.005 are real limits."""
+    """A maximum of 0 ("no serious violation at all") and a rate like 0.005 are real limits;
+    a duration (`_s`, `_minutes`, `_hours`, `_days`) must be more than 0."""
     write(
         tmp_path,
         "[tool.readiness.envs.staging.thresholds]\n"
-        "a11y_serious_max = 0\nerror_rate_max = 0.005\nrop_tolerance = 0\n",
+        "a11y_serious_max = 0\nerror_rate_max = 0.005\nrop_tolerance = 0\n"
+        "backup_max_age_hours = 24\nhealth_timeout_s = 0.5\n",
     )
     env = load(tmp_path).resolve("staging", environ={})
-    expected = {"a11y_serious_max": 0, "error_rate_max": 0.005, "rop_tolerance": 0}
+    expected = {
+        "a11y_serious_max": 0,
+        "error_rate_max": 0.005,
+        "rop_tolerance": 0,
+        "backup_max_age_hours": 24,
+        "health_timeout_s": 0.5,
+    }
     assert dict(env.thresholds) == expected
 
 
