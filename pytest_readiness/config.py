@@ -1,9 +1,9 @@
 """Load `[tool.readiness]` (or `readiness.toml`) once, validate it, resolve one environment.
 
 Errors are `pytest.UsageError` naming the file and the key. Limits (timeouts, budgets) must
-be positive and finite, since pytest-timeout reads 0 or a negative number as "no timeout";
-thresholds must be finite, and by their name's ending durations (`_s`, `_hours`...) more
-than 0, rates (`*rate*`) from 0 to 1, everything else 0 or more. Environment names become
+be positive and finite, since pytest-timeout reads 0 or a negative number as "no timeout".
+Thresholds are finite numbers checked by name: durations (`_s`, `_hours`...) more than 0,
+rates (`error_rate_max`) from 0 to 1, everything else 0 or more. Environment names become
 file names, so they are limited to letters, digits, `.`, `_` and `-`.
 
 `${VAR}` and `${VAR:-default}` are interpolated from the process environment; a default
@@ -391,10 +391,10 @@ _DURATION_SUFFIXES = ("_s", "_seconds", "_minutes", "_hours", "_days")
 
 
 def _threshold_rule(name: str) -> ThresholdRule:
-    """By name: `*_s`/`_minutes`/`_hours`/`_days` are durations, `*rate*` a fraction."""
+    """By name: `*_s`/`_minutes`/`_hours`/`_days` are durations, a `rate` word a fraction."""
     if name.endswith(_DURATION_SUFFIXES):
         return DURATION
-    if "rate" in name:
+    if "rate" in name.split("_"):
         return FRACTION
     return LIMIT
 

@@ -256,7 +256,7 @@ def test_thresholds_of_zero_and_fractions_are_accepted(tmp_path: Path) -> None:
         tmp_path,
         "[tool.readiness.envs.staging.thresholds]\n"
         "a11y_serious_max = 0\nerror_rate_max = 0.005\nrop_tolerance = 0\n"
-        "backup_max_age_hours = 24\nhealth_timeout_s = 0.5\n",
+        "backup_max_age_hours = 24\nhealth_timeout_s = 0.5\naccurate_skus_min = 12\n",
     )
     env = load(tmp_path).resolve("staging", environ={})
     expected = {
@@ -265,6 +265,7 @@ def test_thresholds_of_zero_and_fractions_are_accepted(tmp_path: Path) -> None:
         "rop_tolerance": 0,
         "backup_max_age_hours": 24,
         "health_timeout_s": 0.5,
+        "accurate_skus_min": 12,  # "rate" inside a word is not a rate
     }
     assert dict(env.thresholds) == expected
 
