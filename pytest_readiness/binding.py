@@ -68,7 +68,10 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
         sections = runbook.sections_from_config(config.raw.get("sections"))
     except runbook.SectionsError as exc:
         raise RunbookSetupError(f"{where}: {exc}") from None
-    book = runbook.load(path, sections)
+    try:
+        book = runbook.load(path, sections)
+    except runbook.UnreadableRunbook as exc:
+        raise RunbookSetupError(f"{where}: runbook {exc}") from None
     if book.unmapped:
         raise RunbookSetupError(unmapped_headings_message(book, where, config.source))
     signoffs_path = config.root / str(config.raw.get("signoffs", signoffs.DEFAULT_PATH))

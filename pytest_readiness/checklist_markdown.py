@@ -2,12 +2,15 @@
 
 Same headings, same lines, same order as the runbook; `[x]` for lines that passed, were
 signed off or waived, `[ ]` for the rest; the verdict on top. Pure: returns a string.
+The runbook's own lines and headings are its Markdown, kept as written; the summary and the
+notes (failure reasons, from checks and targets) are escaped to show as plain text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from pytest_readiness.markdown_text import inline
 from pytest_readiness.model import Outcome
 from pytest_readiness.runbook import RunbookLine, normalise
 
@@ -29,10 +32,10 @@ def render_checklist(
     appended after an em dash, e.g. the failure reason or who signed off.
     """
     ticked = {normalise(title): Outcome(outcome) in TICKED for title, outcome in outcomes.items()}
-    noted = {normalise(title): text for title, text in (notes or {}).items()}
+    noted = {normalise(title): inline(text) for title, text in (notes or {}).items()}
     out = [f"**Verdict: {verdict}**"]
     if summary:
-        out += ["", summary]
+        out += ["", inline(summary)]
     shown: tuple[str, ...] = ()
     for line in lines:
         new_headings = _headings_to_open(shown, line)

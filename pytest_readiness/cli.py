@@ -122,7 +122,10 @@ def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbo
         sections = runbook.sections_from_config(settings.raw.get("sections"))
     except runbook.SectionsError as exc:
         raise Refused(f"{settings.source}: {exc}") from None
-    return runbook.load(path, sections)
+    try:
+        return runbook.load(path, sections)
+    except runbook.UnreadableRunbook as exc:
+        raise Refused(str(exc)) from None
 
 
 def _approved_commit(root: Path, requested: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -455,6 +456,11 @@ def parse_marker(
     timeout = kwargs.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         raise ValueError(f"{nodeid}: timeout= must be a number of seconds")
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        # pytest-timeout reads 0 or less as "no timeout"; the limit must not switch off.
+        raise ValueError(
+            f"{nodeid}: timeout= must be a positive, finite number of seconds, got {timeout!r}"
+        )
     retry = kwargs.get("retry")
     if retry is not None and not isinstance(retry, Retry):
         raise ValueError(
