@@ -17,7 +17,8 @@ from pytest_readiness.session import ReadinessSession
 if TYPE_CHECKING:
     # httpx and psycopg load only when a check asks for `http` or `db`: start-up stays quick.
     import httpx
-    import psycopg
+
+    from pytest_readiness.probes.database import ReadOnlyConnection
 
 READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
@@ -144,15 +145,26 @@ def http(readiness_env: Environment, http_client: ClientFactory) -> httpx.Client
 
 
 @pytest.fixture
-def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    """The environment's database in a read-only transaction, rolled back after the item."""
+def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOnlyConnection]:
+    """The environment's database in a read-only transaction, rolled back after the item.
+
+    Evidence names the role it connected as, with a warning when that role could write.
+    """
     from pytest_readiness.probes.database import DatabaseUnavailable
+
+    def refused(reason: str, statement: str) -> None:
+        evidence.add("sql", reason, detail=statement, refused=True)
 
     database = readiness_session(request.config).database
     try:
-        connection = database.connection()
+        connection = database.connection(refused)
     except DatabaseUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
+    if database.role is not None:
+        evidence.append(database.role.to_evidence())
+        warning = database.role.warning()
+        if warning:
+            evidence.warn(warning)
     try:
         yield connection
     finally:
