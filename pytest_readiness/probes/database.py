@@ -242,9 +242,9 @@ class ReadOnlyConnection:
             self._refuse(reason, text)
         self._begin()
         try:
-            # In a pipeline psycopg always uses the extended protocol: one statement per call.
-            with self._conn.pipeline():
-                cursor.execute(query, params)
+            # A prepared statement goes through the extended protocol: one statement per call.
+            # psycopg deallocates it when db rolls back at the end of the item.
+            cursor.execute(query, params, prepare=True)
         except psycopg.errors.SyntaxError as exc:
             if "multiple commands" in str(exc):
                 self._refuse("db refused several statements in one call: send one at a time", text)
