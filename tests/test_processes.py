@@ -198,3 +198,36 @@ def test_a_background_job_holding_the_output_does_not_make_a_command_time_out(
     for process in psutil.process_iter(["cmdline"]):  # started here, outside a readiness run
         if process.info["cmdline"] == sleep:
             process.kill()
+
+
+def test_a_long_output_is_kept_whole_and_redacted_in_the_reports_folder(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s3cr3t-token-value"
+    monkeypatch.setenv("READINESS_TEST_TOKEN", secret)
+    project.config('[tool.readiness.envs.local.vars]\ntoken = "${READINESS_TEST_TOKEN}"\n')
+    project.checks(
+        """
+@pytest.mark.gate("Build: PASSING")
+def test_build(run):
+    run('for i in $(seq 1 20000); do echo "line $i $READINESS_TEST_TOKEN"; done')
+"""
+    )
+    project.run()
+    (entry,) = project.items()["Build: PASSING"]["evidence"]
+    log = project.pytester.path / "reports" / entry["data"]["output_file"]
+    lines = log.read_text().splitlines()
+    assert len(lines) == 20000
+    assert lines[0] == "line 1 ***" and lines[-1] == "line 20000 ***"
+    assert secret not in log.read_text()
+    assert entry["detail"].endswith("line 20000 ***\n")
+
+
+def test_a_short_output_needs_no_file(project: ReadinessProject) -> None:
+    project.checks(
+        '@pytest.mark.gate("Build: PASSING")\ndef test_build(run):\n    run("echo built")\n'
+    )
+    project.run()
+    (entry,) = project.items()["Build: PASSING"]["evidence"]
+    assert "output_file" not in entry["data"]
+    assert not (project.pytester.path / "reports" / "commands").exists()
