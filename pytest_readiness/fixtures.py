@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
 PROCESS_GROUPS = pytest.StashKey[ProcessGroups]()
+CALL_PASSED = pytest.StashKey[bool]()  # set by the plugin when the item's call phase passed
 
 T = TypeVar("T")
 RunCommand = Callable[..., CommandResult]
@@ -176,11 +177,15 @@ def http(readiness_env: Environment, http_client: ClientFactory) -> httpx.Client
 def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOnlyConnection]:
     """The environment's database in a read-only transaction, rolled back after the item.
 
-    Evidence names the role it connected as, with a warning when that role could write.
+    Evidence names the role it connected as, with a warning when that role could write. A
+    refused statement fails the item, also when the check caught the exception.
     """
     from pytest_readiness.probes.database import DatabaseUnavailable
 
+    refusals: list[str] = []
+
     def refused(reason: str, statement: str) -> None:
+        refusals.append(reason)
         evidence.add("sql", reason, detail=statement, refused=True)
 
     database = readiness_session(request.config).database
@@ -197,3 +202,7 @@ def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOn
         yield connection
     finally:
         database.release()
+    passed = stashed(request.node.stash, CALL_PASSED)
+    if refusals and passed:
+        # A check that caught the refusal has not earned its pass.
+        pytest.fail(f"{refusals[0]} (the check caught it)", pytrace=False)

@@ -200,6 +200,8 @@ class ReadinessRunHooks:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if report.when == "call":
+            item.stash[fixtures.CALL_PASSED] = report.passed
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         redact_report(self._session.redact, report, compact=self._compact)
         return report

@@ -237,3 +237,24 @@ def test_a_read_only_role_is_named_without_a_warning(
     evidence = project.items()["Data integrity: Verified"]["evidence"]
     user = psycopg.conninfo.conninfo_to_dict(dsn)["user"]
     assert [e["summary"] for e in evidence] == [f"db connected as role {user}"]
+
+
+def test_a_refusal_the_check_caught_still_fails_its_item(
+    project: ReadinessProject, target: Target
+) -> None:
+    project.config(config(target.dsn))
+    project.checks(
+        """
+        @pytest.mark.db("Data integrity: Verified")
+        def test_sneaky(db):
+            try:
+                db.execute("COMMIT")
+            except Exception:
+                pass
+        """
+    )
+    result = project.run()
+    item = project.items()["Data integrity: Verified"]
+    assert item["outcome"] in ("failed", "error")
+    assert item["reason"].startswith("db refused COMMIT")
+    assert result.ret == 1
