@@ -53,6 +53,8 @@ def test_gone():
     while alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(), "still running after its item ended"
+    zombies = [c for c in psutil.Process().children() if c.status() == psutil.STATUS_ZOMBIE]
+    assert zombies == [], "killed but not reaped"
 """
 
 
@@ -76,8 +78,9 @@ def test_build(run):
     assert not running(sleep.split())
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "1")], ids=["in-process", "xdist-worker"])
 def test_an_orphan_of_a_finished_command_is_killed_when_its_item_ends(
-    project: ReadinessProject,
+    project: ReadinessProject, workers: tuple[str, ...]
 ) -> None:
     sleep = unique_sleep()
     project.checks(
@@ -90,7 +93,7 @@ def test_build(run):
 """
         + gone_check(sleep)
     )
-    result = project.run_subprocess()
+    result = project.run_subprocess(*workers)
     items = project.items()
     assert items["All specs: Complete"]["outcome"] == "passed", result.stdout.str()
     assert items["Build: PASSING"]["outcome"] == "passed"
@@ -119,8 +122,13 @@ def test_build():
 
 @pytest.mark.parametrize(
     ("workers", "signum"),
-    [((), signal.SIGTERM), (("-n", "2"), signal.SIGTERM), (("-n", "2"), signal.SIGINT)],
-    ids=["in-process-SIGTERM", "xdist-SIGTERM", "xdist-SIGINT"],
+    [
+        ((), signal.SIGTERM),
+        ((), signal.SIGINT),
+        (("-n", "2"), signal.SIGTERM),
+        (("-n", "2"), signal.SIGINT),
+    ],
+    ids=["in-process-SIGTERM", "in-process-SIGINT", "xdist-SIGTERM", "xdist-SIGINT"],
 )
 def test_a_signal_mid_item_leaves_no_escaped_process_behind(
     project: ReadinessProject,
