@@ -129,10 +129,10 @@ class ReadOnlyDatabase:
             return self._connection
         try:
             self._connection = self._connect()
-            self.role = _role(self._connection)
         except psycopg.Error as exc:
             self._failure = f"database unreachable: {describe_error(exc)}"
             raise DatabaseUnavailable(self._failure) from None
+        self.role = _role(self._connection)
         return self._connection
 
     def _connect(self) -> psycopg.Connection[Row]:
@@ -147,11 +147,16 @@ class ReadOnlyDatabase:
         return conn
 
 
-def _role(conn: psycopg.Connection[Row]) -> DatabaseRole:
-    row = conn.execute(ROLE_QUERY).fetchone()
-    conn.rollback()
-    if row is None:  # current_user has no pg_roles row: only a dropped role mid-session
-        return DatabaseRole("?", superuser=False, creatable_schemas=(), writable_tables=())
+def _role(conn: psycopg.Connection[Row]) -> DatabaseRole | None:
+    """Who `conn` is and what it could write; None if the catalogue cannot tell."""
+    try:
+        row = conn.execute(ROLE_QUERY).fetchone()
+    except psycopg.Error:
+        row = None
+    finally:
+        conn.rollback()
+    if row is None:
+        return None
     return DatabaseRole(str(row[0]), bool(row[1]), tuple(row[2]), tuple(row[3]))
 
 
@@ -176,7 +181,7 @@ class ReadOnlyConnection:
         return cursor
 
     def cursor(self) -> ReadOnlyCursor:
-        """A client-side cursor whose statements go through the same rules."""
+        """A cursor whose statements go through the same rules."""
         return ReadOnlyCursor(self, self._conn.cursor())
 
     @contextmanager
@@ -234,7 +239,7 @@ class ReadOnlyConnection:
     def set_deferrable(self, value: bool | None) -> NoReturn:
         self._refuse_call("db.set_deferrable()")
 
-    def run(self, cursor: psycopg.Cursor[Row], query: Any, params: Any) -> None:
+    def send(self, cursor: psycopg.Cursor[Row], query: Any, params: Any) -> None:
         """Run one statement of the check on `cursor`, or refuse it (StatementRefused)."""
         text = self._text(query)
         reason = refusal(text)
@@ -300,7 +305,7 @@ class ReadOnlyCursor:
 
     def execute(self, query: Any, params: Any = None) -> ReadOnlyCursor:
         """Run one read statement on this cursor."""
-        self._connection.run(self._cursor, query, params)
+        self._connection.send(self._cursor, query, params)
         return self
 
     def fetchone(self) -> Row | None:
