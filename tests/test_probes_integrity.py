@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pytest_readiness.probes import integrity
+from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -81,3 +82,19 @@ def test_an_assertion_that_cannot_run_fails_with_the_server_message(
     query.write_text("select * from public.ghosts")
     result = run(dsn, [query])
     assert result.reason == 'ghosts could not run: relation "public.ghosts" does not exist'
+
+
+def test_through_the_read_only_db_handle_a_broken_assertion_does_not_stop_the_next(
+    dsn: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a_ghosts.sql").write_text("select * from public.ghosts")
+    (tmp_path / "b_orders_over_70.sql").write_text("select id from public.orders where total > 70")
+    db = ReadOnlyDatabase(lambda: dsn)
+    try:
+        result = integrity.check_integrity(db.connection(), sorted(tmp_path.glob("*.sql")))
+    finally:
+        db.close()
+    assert result.reason == (
+        'a_ghosts could not run: relation "public.ghosts" does not exist; '
+        "b_orders_over_70 returned 1 rows"
+    )

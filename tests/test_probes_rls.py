@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pytest_readiness.probes import rls
+from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -78,3 +79,13 @@ def test_a_schema_without_tables_passes_with_a_warning(dsn: str) -> None:
         result = rls.check_rls(conn, ["nothing_here"])
     assert result.ok
     assert result.warnings == ("no tables found in schemas nothing_here",)
+
+
+def test_the_probe_role_check_works_through_the_read_only_db_handle(dsn: str) -> None:
+    db = ReadOnlyDatabase(lambda: dsn)
+    try:
+        result = rls.check_rls(db.connection(), ["public"], "anon")
+    finally:
+        db.close()
+    assert result.ok, result.reason
+    assert result.evidence[1].data == {"role": "anon", "readable": []}
