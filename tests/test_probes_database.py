@@ -99,6 +99,18 @@ def attempts(marker: Path, victim: int) -> dict[str, tuple[str, str]]:
         "advisory lock": ("db.execute('SELECT pg_advisory_lock(42)')", "pg_advisory_lock"),
         "nextval": ("db.execute(\"SELECT nextval('s')\")", "nextval"),
         "volatile function": ("db.execute('SELECT w()')", "read-only transaction"),
+        "set_config read write": (
+            "db.execute(\"SELECT set_config('transaction_read_only', 'off', true)\")",
+            "read-write mode must be set before any query",
+        ),
+        "data-modifying with": (
+            "db.execute(\"WITH x AS (INSERT INTO t VALUES ('c') RETURNING v) SELECT * FROM x\")",
+            "read-only transaction",
+        ),
+        "explain analyze insert": (
+            "db.execute(\"EXPLAIN ANALYZE INSERT INTO t VALUES ('e')\")",
+            "read-only transaction",
+        ),
         "savepoint release": (
             "with db.transaction():\n        db.execute('RELEASE SAVEPOINT _pg3_1')",
             "RELEASE",
