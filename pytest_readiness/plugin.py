@@ -247,9 +247,11 @@ class ReadinessRunHooks:
 
 
 class ProcessSweep:
-    """Kill what a check's commands left running (`setsid`, a double fork) when its item
-    ends, and whatever is still left at the end of the run, also after a signal or a crashed
-    xdist worker (its orphans come back to the controller: both are child subreapers).
+    """Kill what a check left running: when its item ends, and what is left at the run's end.
+
+    Orphans (`setsid`, a double fork, the commands of a crashed xdist worker) come back to
+    this process, a child subreaper in the controller and in each worker; the end of the
+    run comes also after a signal.
     """
 
     def __init__(self) -> None:
