@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import commits, config, runbook, signoffs
-from pytest_readiness.records import RecordError
+from pytest_readiness import config
+from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook import signoffs
+from pytest_readiness.runbook.records import RecordError
 
 EXIT_OK = 0
 EXIT_REFUSED = 2

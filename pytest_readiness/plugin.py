@@ -11,19 +11,22 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import binding, fixtures, hooks, processes
 from pytest_readiness import config as readiness_config
-from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
-from pytest_readiness.collection import narrow_to, plan_items, problem_of
-from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
-from pytest_readiness.model import STAGES, Category
-from pytest_readiness.outcome import describe_call, redact_report
+from pytest_readiness import hooks
+from pytest_readiness.model import STAGES, Category, ItemTimedOut
+from pytest_readiness.probes import processes
 from pytest_readiness.report import html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
-from pytest_readiness.retry import run_with_retries
-from pytest_readiness.selection import Selection, take_selection
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run import fixtures
+from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
+from pytest_readiness.run.outcome import describe_call, redact_report
+from pytest_readiness.run.plan import narrow_to, plan_items, problem_of
+from pytest_readiness.run.retry import run_with_retries
+from pytest_readiness.run.selection import Selection, take_selection
+from pytest_readiness.run.session import ReadinessSession
+from pytest_readiness.run.timing import TimeBudgets, register_budgets
+from pytest_readiness.runbook import binding
 
 CHECKLIST = pytest.StashKey[Path]()
 SELECTION = pytest.StashKey[Selection]()
@@ -113,7 +116,7 @@ def _start_readiness(config: pytest.Config) -> None:
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
     config.pluginmanager.register(ProcessSweep(), "readiness-process-sweep")
     if _distributed(config):
-        from pytest_readiness.xdist_phases import register_xdist_phases
+        from pytest_readiness.run.xdist import register_xdist_phases
 
         register_xdist_phases(config)
     budgets = register_budgets(config, session)
@@ -196,7 +199,7 @@ def pytest_collection_modifyitems(
         if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
             plugins.register(RetryHooks(readiness), "readiness-retry")
         if hasattr(config, "workerinput"):
-            from pytest_readiness.xdist_phases import plan_phase, write_phase_map
+            from pytest_readiness.run.xdist import plan_phase, write_phase_map
 
             write_phase_map(config, items, plan_phase(readiness))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import signoffs
+from pytest_readiness.runbook import signoffs
 
 WORKTREE = Path(__file__).resolve().parents[1]
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"

@@ -103,7 +103,7 @@ def test_the_model_imports_nothing_of_ours() -> None:
 def test_probes_import_only_the_model_and_their_own_helpers() -> None:
     graph = import_graph()
     allowed = {"pytest_readiness.model", "pytest_readiness.probes"}
-    for module, targets in graph.items():
+    for module in graph:
         if module.startswith("pytest_readiness.probes"):
             climbing = {
                 t
@@ -111,3 +111,37 @@ def test_probes_import_only_the_model_and_their_own_helpers() -> None:
                 if t not in allowed and not t.startswith("pytest_readiness.probes.")
             }
             assert climbing == set(), f"{module} imports {sorted(climbing)}"
+
+
+# Each layer may import only layers below it (and itself): the model at the bottom, the
+# entry points (plugin, cli, the public API) at the top. report renders what the run built.
+LAYERS = (
+    ("model",),
+    ("probes",),
+    ("config", "redact", "hooks"),
+    ("runbook",),
+    ("run",),
+    ("report",),
+    ("plugin", "cli", ""),
+)
+
+
+def _layer(module: str) -> int:
+    top = module.removeprefix("pytest_readiness").lstrip(".").split(".")[0]
+    return next(n for n, names in enumerate(LAYERS) if top in names)
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    graph = import_graph()
+    climbing = [
+        f"{module} -> {target}"
+        for module, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if _layer(target) > _layer(module)
+    ]
+    assert climbing == []
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for module in import_graph():
+        assert _layer(module) >= 0

@@ -6,7 +6,7 @@ import cmarkgfm
 import pytest
 from cmarkgfm import Options
 
-from pytest_readiness.markdown_text import inline, table_cell
+from pytest_readiness.report.markdown_text import inline, table_cell
 
 
 def paragraph(markdown: str) -> str:

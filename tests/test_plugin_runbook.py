@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import cli, runbook
+from pytest_readiness import cli
+from pytest_readiness.runbook import lines as runbook
 from tests.conftest import ReadinessProject
 
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"

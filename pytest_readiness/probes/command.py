@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.model import Evidence
-from pytest_readiness.processes import kill_tree
+from pytest_readiness.probes.processes import kill_tree
 
 OUTPUT_TAIL_CHARS = 4000
 TAIL_BYTES = 64 * 1024  # what stays in memory of a command's output

@@ -95,6 +95,7 @@ class ReadOnlyDatabase:
         statement_timeout_s: float = DEFAULT_STATEMENT_TIMEOUT_S,
     ) -> None:
         self._url = url
+        self.role_warned = False  # the role warning is shown on the first item that connects
         self._connect_timeout_s = connect_timeout_s
         self._statement_timeout_s = statement_timeout_s
         self._connection: psycopg.Connection[Row] | None = None

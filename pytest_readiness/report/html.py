@@ -21,7 +21,7 @@ from pytest_readiness.model import CATEGORY_TITLES, Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.page import render_summary
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 CSS = Path(__file__).with_name("readiness.css")
 PYTEST_HTML_ROW_LIMIT = 1000

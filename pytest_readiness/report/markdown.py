@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_readiness.markdown_text import inline, table_cell
 from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report.markdown_text import inline, table_cell
 
 
 def render_markdown(report: Report, redact: Redactor) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from pytest_readiness.model import Item, Verdict
 from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 
 def write_summary(

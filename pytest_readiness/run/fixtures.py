@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from pytest_readiness.command_log import CommandLog, log_path
 from pytest_readiness.config import Environment
-from pytest_readiness.evidence import EvidenceLog
 from pytest_readiness.model import CheckFailed, Evidence
 from pytest_readiness.probes.command import (
     OUTPUT_TAIL_CHARS,
@@ -20,7 +18,9 @@ from pytest_readiness.probes.command import (
     ProcessGroups,
     run_command,
 )
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.command_log import CommandLog, log_path
+from pytest_readiness.run.evidence import EvidenceLog
+from pytest_readiness.run.session import ReadinessSession
 
 if TYPE_CHECKING:
     # httpx and psycopg load only when a check asks for `http` or `db`: start-up stays quick.
@@ -196,7 +196,8 @@ def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOn
     if database.role is not None:
         evidence.append(database.role.to_evidence())
         warning = database.role.warning()
-        if warning:
+        if warning and not database.role_warned:  # one connection, one warning per process
+            database.role_warned = True
             evidence.warn(warning)
     try:
         yield connection

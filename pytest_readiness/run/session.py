@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
     POST_STAGE,
@@ -27,8 +26,10 @@ from pytest_readiness.model import (
     Report,
     item_trigger,
 )
+from pytest_readiness.probes import git as commits
 from pytest_readiness.redact import Redactor
-from pytest_readiness.retry import Retry
+from pytest_readiness.run.retry import Retry
+from pytest_readiness.runbook import binding
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
