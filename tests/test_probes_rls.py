@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pytest_readiness.probes import advisor, identities, rls
+from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 from tests.check_project import run_check
 
@@ -151,7 +152,8 @@ def test_the_rls_item_passes_an_empty_schema_with_a_warning_when_there_are_no_mi
     item = run_check(pytester, "test_database.py", "test_rls", {}, {"database_url": unmigrated_dsn})
     assert item["outcome"] == "passed", item["reason"]
     warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
-    assert warnings == ["no tables in public"]
+    # The superuser warning of `db` (tests connect as postgres) comes first.
+    assert warnings[-1] == "no tables in public"
 
 
 def test_the_rls_item_reads_declared_public_tables_and_blocking_from_the_environment(
@@ -203,3 +205,13 @@ def test_a_db_lint_block_entry_that_names_no_lint_fails_the_item(
         "vars.db_lint_block: 'warning' is not warn, info, a lint name or a finding key"
         " (docs/database.md lists the lints)"
     )
+
+
+def test_the_rls_lints_work_through_the_read_only_db_handle(dsn: str) -> None:
+    db = ReadOnlyDatabase(lambda: dsn)
+    try:
+        result = rls.check_rls(db.connection(), ["public"])
+    finally:
+        db.close()
+    assert result.ok, result.reason
+    assert result.evidence[1].summary.startswith("RLS and security lints: 2 findings")
