@@ -250,7 +250,7 @@ WITH pol AS (
 )
 SELECT object, 'policy ' || polname || ' calls '
        || (regexp_match(expr, '{_PER_ROW_CALL}', 'i'))[1]
-       || '() for every row; write (select ...) so it runs once per statement'
+       || '() for every row (wrap it in a select to run it once)'
 FROM pol
 WHERE regexp_count(expr, '{_PER_ROW_CALL}', 1, 'i')
       > regexp_count(expr, '{_WRAPPED_CALL}', 1, 'i')
