@@ -249,3 +249,16 @@ def test_a_retried_check_carries_only_its_last_attempts_findings(
     [item] = project.report()["items"]
     assert item["outcome"] == "passed"
     assert [f["key"] for f in item["findings"]] == ["extension_in_public:pg_trgm"]
+
+
+def test_fail_fast_does_not_stop_on_a_failure_whose_findings_are_all_waived(
+    project: ReadinessProject, pytester: pytest.Pytester, blog_db: str
+) -> None:
+    with_waivers(project, pytester, blog_db, waiver(BLOG_KEY), waiver(DRAFTS_KEY))
+    later = '\n@pytest.mark.infra("Health endpoints: All returning 200")\ndef test_health(): pass\n'
+    project.checks(RLS_CHECK + later)
+    result = project.run("--readiness-fail-fast")
+    items = project.items()
+    assert items["RLS tests: All passing"]["outcome"] == "passed"
+    assert items["Health endpoints: All returning 200"]["outcome"] == "passed"
+    assert result.ret == 0

@@ -262,14 +262,19 @@ class ReadinessSession:
             spec = self.spec(nodeid)
             blocking = info.get("blocking", spec.blocking if spec else True)
             phase = info.get("phase", spec.phase if spec else None)
-            if blocking and phase is not None and not self._waived(spec):
+            if blocking and phase is not None and not self._waived(spec, record):
                 self.failed_phases.add(int(phase))
 
-    def _waived(self, spec: CheckSpec | None) -> bool:
+    def _waived(self, spec: CheckSpec | None, record: ItemRecord) -> bool:
         if self.runbook is None or spec is None:
             return False
         return binding.waives_failure(
-            self.runbook, spec.title, env=self.env_name, today=date.today()
+            self.runbook,
+            spec.title,
+            env=self.env_name,
+            today=date.today(),
+            findings=record.findings,
+            failed_by_findings=record.failed_by_findings,
         )
 
     # -- the report --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.model import WARNING_EVIDENCE, Evidence, Item, Outcome
+from pytest_readiness.model import WARNING_EVIDENCE, Evidence, Finding, Item, Outcome
 from pytest_readiness.probes import git as commits
 from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.runbook import signoffs, waivers
@@ -193,10 +193,30 @@ def report_extra(
     }
 
 
-def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) -> bool:
-    """True when a current waiver covers `title`: fail-fast should not stop on its failure."""
+def waives_failure(
+    source: RunbookSource,
+    title: str,
+    *,
+    env: str,
+    today: date,
+    findings: Sequence[Finding] = (),
+    failed_by_findings: bool = False,
+) -> bool:
+    """True when current waivers cover `title`'s failure (the whole line, or each blocking
+    finding it failed on): fail-fast should not stop on it."""
     decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
-    return decision.outcome is Outcome.WAIVED
+    if decision.outcome is Outcome.WAIVED:
+        return True
+    by_findings = waivers.decide_findings(
+        Outcome.FAILED,
+        findings,
+        source.waivers,
+        failed_by_findings=failed_by_findings,
+        title=title,
+        env=env,
+        today=today,
+    )
+    return by_findings.outcome is Outcome.PASSED
 
 
 def _review(
