@@ -262,3 +262,16 @@ def test_fail_fast_does_not_stop_on_a_failure_whose_findings_are_all_waived(
     assert items["RLS tests: All passing"]["outcome"] == "passed"
     assert items["Health endpoints: All returning 200"]["outcome"] == "passed"
     assert result.ret == 0
+
+
+def test_findings_cross_from_xdist_workers_intact(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
+    project.config("")
+    project.checks(CHECKS)
+    project.run_subprocess("-n", "2")
+    items = by_case(project.report())
+    assert items["failed"]["outcome"] == "failed"
+    assert [f["blocking"] for f in items["failed"]["findings"]] == [True, True, False]
+    assert items["warned"]["findings"][0]["key"] == "function_search_path_mutable:public.touch()"
