@@ -104,6 +104,15 @@ CASES: Sequence[tuple[str, str, str, str, set[str]]] = [
         {"rls_policy_always_true"},
     ),
     (
+        "rls_references_user_metadata",
+        "create policy notes_admin on public.notes as restrictive for delete to authenticated using"
+        " ((select current_setting('request.jwt.claims', true))::jsonb"
+        " -> 'user_metadata' ->> 'role' = 'admin')",
+        "public.notes",
+        "error",
+        {"rls_references_user_metadata"},
+    ),
+    (
         "anon_security_definer_function_executable",
         "create function public.service_key() returns text language sql security definer"
         " set search_path = '' as $$ select 'decrypted' $$",

@@ -367,6 +367,18 @@ GROUP BY n.nspname, i.relname, t.relname
 ORDER BY 1
 """
 
+# user_metadata is the part of the JWT a signed-in user may change about themselves.
+RLS_REFERENCES_USER_METADATA = f"""
+SELECT n.nspname || '.' || c.relname,
+       'policy ' || p.polname || ' trusts user_metadata, which every user can edit for themselves'
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_EXPOSED}
+  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' '
+       || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '')) ~* 'user_metadata'
+ORDER BY 1, 2
+"""
+
 RLS_LINTS: tuple[Lint, ...] = (
     Lint("rls_disabled_in_public", "error", SECURITY, "RLS disabled", RLS_DISABLED_IN_PUBLIC),
     Lint(
@@ -378,6 +390,13 @@ RLS_LINTS: tuple[Lint, ...] = (
     ),
     Lint("rls_enabled_no_policy", "error", SECURITY, "no policy", RLS_ENABLED_NO_POLICY),
     Lint("rls_policy_always_true", "error", SECURITY, "policy always true", RLS_POLICY_ALWAYS_TRUE),
+    Lint(
+        "rls_references_user_metadata",
+        "error",
+        SECURITY,
+        "policy trusts user_metadata",
+        RLS_REFERENCES_USER_METADATA,
+    ),
     Lint(
         "anon_security_definer_function_executable",
         "error",
