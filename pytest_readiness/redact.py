@@ -1,17 +1,29 @@
-"""The one redactor every output goes through: secrets from the environment and URL passwords."""
+"""The one redactor every output goes through: secrets (in every encoding, and in fragments) and
+URL passwords.
+
+A secret is masked as written and as it reads once URL-encoded (`quote`, `quote_plus`, twice for
+a URL nested in a query string), repr-escaped (`'`, `"`, `\\`), base64-encoded (alone, or after a
+prefix such as HTTP Basic's `user:`), and each of those once more as escaped in JSON, HTML or XML.
+Of a secret of `FRAGMENT` or more characters, no run of `FRAGMENT` consecutive characters of any
+of those forms survives: pytest shortens a long repr to its start and its end.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, unquote
 
 MASK = "***"
 
 # A value this short is not a credible secret, and masking it would garble every output.
 MIN_SECRET_LENGTH = 4
+# The shortest run of a secret's characters that is masked wherever it appears.
+FRAGMENT = 8
 
 # Both patterns begin with the text they look for, so `re` skips ahead to where it occurs
 # instead of trying a match at every character: over a 1 MB report, 35x faster for URLs and
@@ -21,30 +33,47 @@ _URL_PASSWORD = re.compile(r"(?P<head>://(?<=[A-Za-z0-9+.-]://)[^/\s:@]*:)(?P<pw
 _DSN_PASSWORD = re.compile(
     r"(?P<head>[Pp](?<!\w[Pp])[Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s*=\s*)(?P<pw>'[^']*'|\S+)"
 )
+# A URL inside a query string (`?next=postgresql%3A%2F%2Fapp%3Apw%40db`): `://`, `:`, `@` encoded.
+_ENCODED_URL_PASSWORD = re.compile(
+    r"(?P<head>%3[Aa]%2[Ff]%2[Ff](?:[^\s&/%]|%(?!3[Aa]|40)[0-9A-Fa-f]{2})*%3[Aa])"
+    r"(?P<pw>(?:[^\s&/%]|%(?!40)[0-9A-Fa-f]{2})+)(?=%40)"
+)
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# The value as libpq reads it (quoted, or up to a space), and up to the next `key=`, for a
+# password with an unquoted space that libpq then quotes in its error.
+_KEYWORD_PASSWORD = re.compile(
+    r"(?<!\w)password\s*=\s*"
+    r"(?P<value>'(?:[^'\\]|\\.)*'|(?P<word>\S+)(?P<more>.*?)(?=\s+\w+\s*=|\s*$))",
+    re.IGNORECASE | re.DOTALL,
+)
+_KEYWORD_DSN = re.compile(r"\s*\w+\s*=\s*\S.*\s\w+\s*=", re.DOTALL)
 
 
 class Redactor:
-    """Replaces every known secret value and every password inside a URL with `***`."""
+    """Replaces every known secret (any form, any long fragment) and URL password with `***`."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
-        # Also as it reads once escaped for JSON or HTML, so finished documents can be masked.
-        values |= {json.dumps(s, ensure_ascii=False)[1:-1] for s in values}
-        values |= {html.escape(s) for s in values}
+        forms = {form for s in values for form in encodings(s)}
         # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted(values, key=len, reverse=True)
+        self._secrets = sorted(forms, key=len, reverse=True)
         self._pattern = (
             re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
         )
+        fragmented = [s for s in values if len(s) >= FRAGMENT and not is_structured(s)]
+        self._fragments = _Fragments({f for s in fragmented for f in encodings(s)})
 
     def __call__(self, text: str) -> str:
         return self.text(text)
 
     def text(self, text: str) -> str:
-        if not text:
+        if len(text) < MIN_SECRET_LENGTH:
             return text
         if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
+            text = self._fragments.mask(self._pattern.sub(MASK, text))
+        if "%3" in text:
+            text = _ENCODED_URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
         text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
         # For ASCII text (most reports), lower-casing and searching is 4x faster than the
         # pattern's scan for [Pp]; other text would be lower-cased the slow way.
@@ -61,3 +90,159 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+class _Fragments:
+    """Masks every run of `FRAGMENT` or more consecutive characters of any of the given forms.
+
+    One compiled trie of all the forms' `FRAGMENT`-character windows finds a run's start (the
+    search runs in C and costs the same however many windows there are); the run is then
+    followed in Python as far as it agrees with the form it came from, so it is masked whole.
+    """
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self._starts: dict[str, list[tuple[str, int]]] = {}
+        for form in forms:
+            for i in range(len(form) - FRAGMENT + 1):
+                self._starts.setdefault(form[i : i + FRAGMENT], []).append((form, i))
+        self._pattern = re.compile(_trie_pattern(self._starts)) if self._starts else None
+
+    def mask(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        found = self._pattern.search(text)
+        if found is None:
+            return text
+        parts: list[str] = []
+        done = 0
+        while found is not None:
+            start = found.start()
+            end = start + max(_agreeing(text, start, f, i) for f, i in self._starts[found[0]])
+            parts += [text[done:start], MASK]
+            done = end
+            found = self._pattern.search(text, end)
+        parts.append(text[done:])
+        return "".join(parts)
+
+
+def _agreeing(text: str, start: int, form: str, offset: int) -> int:
+    """How many characters of `text` from `start` agree with `form` from `offset`."""
+    n = FRAGMENT
+    limit = min(len(text) - start, len(form) - offset)
+    while n < limit and text[start + n] == form[offset + n]:
+        n += 1
+    return n
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many same-length words, branching once per character (not once per word)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items())]
+        if len(branches) <= 1:
+            return "".join(branches)
+        return "(?:" + "|".join(branches) + ")"
+
+    return emit(root)
+
+
+def encodings(secret: str) -> set[str]:
+    """Every form `secret` may take in an output: as written, URL-encoded, repr-escaped and
+    base64-encoded, each also as it reads once escaped in JSON, HTML or XML."""
+    inner = {secret, *_url_forms(secret), *_repr_forms(secret), *_base64_forms(secret)}
+    return {form for each in inner for form in _document_forms(each)}
+
+
+def _url_forms(secret: str) -> Iterator[str]:
+    once = {quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="/")}
+    # A URL carrying the secret, itself sent as a query parameter, encodes it twice.
+    twice = {quote(form, safe="") for form in once}
+    for form in once | twice:
+        yield form
+        yield _PERCENT.sub(lambda m: m[0].lower(), form)
+
+
+def _repr_forms(secret: str) -> Iterator[str]:
+    once = repr(secret)[1:-1]
+    yield once
+    yield ascii(secret)[1:-1]
+    # `repr` escapes the quote it delimits with only when the text holds both kinds.
+    escaped = secret.encode("unicode_escape").decode("ascii")
+    for quote_char in "'\"":
+        yield escaped.replace(quote_char, "\\" + quote_char)
+    # A repr inside a repr (an exception's args shown by `-l`) doubles every backslash.
+    yield repr(once)[1:-1]
+
+
+def _base64_forms(secret: str) -> Iterator[str]:
+    """The secret's base64, and what of it shows inside the base64 of a longer text.
+
+    After a prefix (HTTP Basic's `user:`) of 1 or 2 bytes modulo 3 the secret's bits are
+    shifted; for each shift, the characters made only of the secret's bits are the same
+    whatever the prefix and whatever follows.
+    """
+    raw = secret.encode()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        yield encode(raw).decode("ascii")
+        for shift in range(3):
+            text = encode(bytes(shift) + raw).decode("ascii").rstrip("=")
+            first = -(-8 * shift // 6)  # the first character without a prefix bit
+            last = 8 * (shift + len(raw)) // 6  # past the last without a following bit
+            core = text[first:last]
+            if len(core) >= FRAGMENT:
+                yield core
+
+
+def _document_forms(value: str) -> Iterator[str]:
+    yield value
+    for as_json in (json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]):
+        yield as_json
+        yield html.escape(as_json)
+    as_html = html.escape(value)
+    yield as_html
+    yield json.dumps(as_html)[1:-1]
+    yield html.escape(value, quote=False)
+    # ElementTree's attributes (JUnit XML): `"` escaped, `'` not, line breaks as references.
+    yield html.escape(value, quote=False).replace('"', "&quot;").replace("\n", "&#10;")
+
+
+def is_structured(value: str) -> bool:
+    """True for a URL or keyword DSN: its secret parts are registered on their own instead."""
+    return bool(_SCHEME.match(value) or _KEYWORD_DSN.match(value))
+
+
+def credentials_in(value: str) -> set[str]:
+    """The secret parts of a URL or DSN value: its user-info, its password (as written and
+    decoded), a `password=` keyword or query parameter.
+
+    libpq quotes the password alone in its errors (`invalid percent-encoded token: "..."`).
+    """
+    found: set[str] = set()
+    scheme = _SCHEME.match(value)
+    if scheme:
+        return {part for part in _url_credentials(value[scheme.end() :]) if part}
+    for match in _KEYWORD_PASSWORD.finditer(value):
+        if match["word"] is None:
+            found.add(re.sub(r"\\(.)", r"\1", match["value"][1:-1]))
+            continue
+        found |= {match["word"], match["value"], *match["more"].split()}
+    return {part for part in found if part}
+
+
+def _url_credentials(rest: str) -> set[str]:
+    authority = re.split(r"[?#]", rest, maxsplit=1)[0]
+    query = rest[len(authority) + 1 :] if rest[len(authority) : len(authority) + 1] == "?" else ""
+    found = {v for k, v in parse_qsl(query.split("#")[0]) if k.lower() == "password"}
+    # The user-info ends at the last `@` before the path; a password may hold `@` or `/`.
+    for userinfo in {authority.split("@")[0], authority.rpartition("@")[0]}:
+        if not userinfo or "/" in userinfo.partition(":")[0]:
+            continue
+        found.add(userinfo)
+        password = userinfo.partition(":")[2]
+        found |= {password, unquote(password)}
+    return found

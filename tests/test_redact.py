@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+from typing import Any
+from urllib.parse import quote, quote_plus
+
 import pytest
 from pytest_httpserver import HTTPServer
 
-from pytest_readiness.redact import Redactor
+from pytest_readiness.redact import MASK, Redactor, credentials_in, encodings
 from tests.conftest import ReadinessProject
 
 CANARY = "canary-s3cr3t-7f1d"
@@ -159,3 +165,123 @@ def test_the_redactor_masks_secrets_inside_escaped_json_and_html() -> None:
     assert secret not in redact(json.dumps({"x": secret}))
     assert json.dumps(secret)[1:-1] not in redact(json.dumps({"x": secret}))
     assert html.escape(secret) not in redact(f"<p>{html.escape(secret)}</p>")
+
+
+# A token with every character the encodings treat specially: `/`, `+`, `=`, `'`, `"`, `\`.
+TOKEN = "s3cr3t/Tok+en='q\"\\x-" + "0123456789" * 3 + "-END"
+
+
+def leaks(text: str, secret: str) -> list[str]:
+    """Every form of `secret` still in `text`, and every run of 8 of its characters."""
+    found = [form for form in encodings(secret) if form in text]
+    found += [secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text]
+    return found
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: quote(s, safe=""),
+        quote,
+        quote_plus,
+        lambda s: quote(quote(s, safe=""), safe=""),
+        lambda s: quote(s, safe="").lower(),
+        lambda s: repr(s),
+        lambda s: repr({"password": s}),
+        lambda s: repr(repr(s)),
+        lambda s: ascii(s),
+        lambda s: json.dumps(s),
+        lambda s: html.escape(json.dumps(repr(s))),
+        lambda s: base64.b64encode(s.encode()).decode(),
+        lambda s: base64.urlsafe_b64encode(s.encode()).decode(),
+        lambda s: "Basic " + base64.b64encode(f"deploy:{s}".encode()).decode(),
+        lambda s: "Basic " + base64.b64encode(f"ci:{s}".encode()).decode(),
+        lambda s: "Basic " + base64.b64encode(f"u:{s}".encode()).decode(),
+    ],
+    ids=[
+        "quote-safe-nothing",
+        "quote",
+        "quote_plus",
+        "quoted-twice",
+        "lower-case-hex",
+        "repr",
+        "repr-in-dict",
+        "repr-of-repr",
+        "ascii",
+        "json",
+        "html-json-repr",
+        "base64",
+        "urlsafe-base64",
+        "basic-auth-6",
+        "basic-auth-3",
+        "basic-auth-2",
+    ],
+)
+def test_a_secret_is_masked_in_every_encoding(encode: Any) -> None:
+    shown = f"GET /x?key={encode(TOKEN)} failed"
+    masked = Redactor([TOKEN])(shown)
+    assert MASK in masked
+    assert not leaks(masked, TOKEN)
+    assert masked.startswith("GET /x?key=") and masked.endswith(" failed")
+
+
+def test_no_run_of_eight_characters_of_a_long_secret_survives() -> None:
+    secret = "s3cr3t/Tok+e" + "x" * 225 + "123456789-END"
+    # What pytest prints for `assert secret == "x"`: the repr's start and end.
+    shown = f"AssertionError: assert {secret[:12]!r}...{secret[-13:]!r} == 'x'"
+    masked = Redactor([secret])(shown)
+    assert masked == "AssertionError: assert '***'...'***' == 'x'"
+
+
+def test_a_fragment_is_masked_whole_and_shorter_runs_are_left() -> None:
+    secret = "abcdefghijklmnopqrstuvwxyz"
+    redact = Redactor([secret])
+    assert redact("<cdefghijklmnopq>") == "<***>"
+    # Seven characters are not a fragment; the same seven inside a longer run are.
+    assert redact("abcdefg hijklmn") == "abcdefg hijklmn"
+    assert redact("x abcdefgh y stuvwxyz") == "x *** y ***"
+
+
+def test_short_secrets_are_masked_whole_only() -> None:
+    redact = Redactor(["pw-1234"])
+    assert redact("pw-1234 pw-123") == "*** pw-123"
+
+
+def test_a_url_or_dsn_secret_is_masked_whole_and_its_password_in_fragments() -> None:
+    dsn = "postgresql://app:Sup3rSecretPassword@db.internal:5432/app"
+    redact = Redactor([dsn, *credentials_in(dsn)])
+    assert redact(f"url={dsn}") == "url=***"
+    # The host and scheme are not secret on their own; the password is, even cut short.
+    assert redact("could not reach db.internal:5432") == "could not reach db.internal:5432"
+    assert redact('bad token "Sup3rSecretPa..."') == 'bad token "***..."'
+
+
+def test_a_url_password_nested_encoded_in_a_query_string_is_masked() -> None:
+    nested = quote("postgresql://app:pw-nested@db/x", safe="")
+    assert Redactor()(f"https://a.test/?next={nested}&x=1") == (
+        "https://a.test/?next=postgresql%3A%2F%2Fapp%3A***%40db%2Fx&x=1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "parts"),
+    [
+        (
+            "postgresql://app:Sup3r secretpw@127.0.0.1:5432/x",
+            {"app:Sup3r secretpw", "Sup3r secretpw"},
+        ),
+        (
+            "postgresql://app:Sup3r%ZZsecretpw@db/x",
+            {"app:Sup3r%ZZsecretpw", "Sup3r%ZZsecretpw"},
+        ),
+        ("postgresql://app:p%40ss@db/x", {"app:p%40ss", "p%40ss", "p@ss"}),
+        ("https://ghp_token123@github.com/o/r", {"ghp_token123"}),
+        ("postgresql://db/app?password=qpw12345&sslmode=require", {"qpw12345"}),
+        ("host=db password=Sup3r secretpw user=app", {"Sup3r", "secretpw", "Sup3r secretpw"}),
+        ("host=db password='two \\' words' user=app", {"two ' words"}),
+        ("https://example.test/path/@user", set()),
+        ("plain-token-value", set()),
+    ],
+)
+def test_the_secret_parts_of_a_url_or_dsn_are_found(value: str, parts: set[str]) -> None:
+    assert credentials_in(value) == parts
