@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.model import Category
+from pytest_readiness.redact import credentials_in
 
 DEFAULT_PHASES: tuple[str, ...] = tuple(str(c) for c in Category)
 DEFAULT_ENV = "local"
@@ -193,6 +194,8 @@ class ReadinessConfig:
             for key, value in merged.items()
             if key != "extends"
         }
+        # A password is secret however it got into the config, a public variable included.
+        secrets.update(*(credentials_in(text) for text in _strings(values)))
         return Environment(name, self.root, Settings(values), frozenset(secrets))
 
     def _merged(self, name: str, seen: tuple[str, ...]) -> dict[str, Any]:
@@ -315,6 +318,18 @@ def _check_phases(phases: list[Any], where: str, key: str) -> None:
         raise pytest.UsageError(
             f"{where}: {key} must list each of {', '.join(DEFAULT_PHASES)} exactly once"
         )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a resolved setting (tables and lists walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for each in value.values():
+            yield from _strings(each)
+    elif isinstance(value, list):
+        for each in value:
+            yield from _strings(each)
 
 
 def _interpolate(

@@ -239,8 +239,10 @@ def _url_credentials(rest: str) -> set[str]:
     query = rest[len(authority) + 1 :] if rest[len(authority) : len(authority) + 1] == "?" else ""
     found = {v for k, v in parse_qsl(query.split("#")[0]) if k.lower() == "password"}
     # The user-info ends at the last `@` before the path; a password may hold `@` or `/`.
+    if "@" not in authority:
+        return found
     for userinfo in {authority.split("@")[0], authority.rpartition("@")[0]}:
-        if not userinfo or "/" in userinfo.partition(":")[0]:
+        if "/" in userinfo.partition(":")[0]:
             continue
         found.add(userinfo)
         password = userinfo.partition(":")[2]
