@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Generator
 from pathlib import Path
@@ -18,8 +19,8 @@ from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, stashed
 from pytest_readiness.model import STAGES, Category
 from pytest_readiness.outcome import describe_call, redact_report
 from pytest_readiness.report import html, write_reports
-from pytest_readiness.report.ci import junit_properties
-from pytest_readiness.report.terminal import write_summary
+from pytest_readiness.report.ci import junit_properties, redact_junit
+from pytest_readiness.report.terminal import redact_terminal, write_summary
 from pytest_readiness.retry import run_with_retries
 from pytest_readiness.session import ReadinessSession
 
@@ -193,6 +194,12 @@ class ReadinessRunHooks:
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self) -> None:
+        terminal = self._config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            redact_terminal(terminal, self._session.redact)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -224,6 +231,8 @@ class ReadinessRunHooks:
         report = write_reports(self._session, exitstatus=exitstatus)
         session.exitstatus = _exit_status(exitstatus, report.verdict.value)
         yield
+        if self._junit:
+            redact_junit(_junit_path(session.config), self._session.redact)
         html.publish(self._session, session.config)
 
     def pytest_report_collectionfinish(self) -> list[str]:
@@ -305,6 +314,12 @@ class OutOfTimeStatus:
         if report.when == "setup" and report.failed and info.get("out_of_time"):
             return "failed", "F", "FAILED"
         return None
+
+
+def _junit_path(config: pytest.Config) -> Path:
+    """Where pytest's junitxml writes, resolved as it resolves `--junitxml`."""
+    path = os.path.expanduser(os.path.expandvars(config.getoption("xmlpath")))
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def _exit_status(pytest_status: int, verdict: str) -> int:

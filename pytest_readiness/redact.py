@@ -81,6 +81,22 @@ class Redactor:
             return text
         return _DSN_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
 
+    def dumps(self, value: Any) -> str:
+        """Plain data as JSON text, every string in it masked.
+
+        Masking the finished text could cut through an escape and break the document, so one
+        pass over the text only finds whether anything is to be masked; then each string is.
+        """
+        text = json.dumps(value, ensure_ascii=False)
+        if self.text(text) == text:
+            return text
+        return json.dumps(self.data(value), ensure_ascii=False)
+
+    def masked(self, value: Any) -> Any:
+        """`data`, only when one pass over `value` as JSON text finds anything to mask."""
+        text = json.dumps(value, ensure_ascii=False)
+        return value if self.text(text) == text else self.data(value)
+
     def data(self, value: Any) -> Any:
         """Redact every string inside plain JSON-like data."""
         if isinstance(value, str):

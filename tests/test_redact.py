@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import html
 import json
+import random
+import string
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -285,3 +288,147 @@ def test_a_url_password_nested_encoded_in_a_query_string_is_masked() -> None:
 )
 def test_the_secret_parts_of_a_url_or_dsn_are_found(value: str, parts: set[str]) -> None:
     assert credentials_in(value) == parts
+
+
+# A long token (pytest shortens its repr) with the characters every encoding treats specially.
+LONG_TOKEN = (
+    "s3cr3t/Tok+en='q\"\\x-"
+    + "".join(random.Random(15).choices(string.ascii_letters + string.digits + "/+=", k=220))
+    + "-123456789-END"
+)
+DSN_PASSWORDS = ("Sup3r secretpw", "Sup3r%ZZsecretpw")
+
+LEAKING_CHECKS = """
+    import base64, os, warnings
+    import psycopg
+
+    TOKEN = os.environ["READINESS_TOKEN"]
+    warnings.warn(TOKEN)
+
+    @pytest.mark.gate("Build: PASSING")
+    def test_truncated_repr(readiness_env):
+        assert readiness_env.vars["token"] == "x"
+
+    @pytest.mark.gate("Lint: 0 errors, 0 warnings")
+    def test_repr_escaped(readiness_env):
+        raise ValueError({"password": readiness_env.vars["token"]})
+
+    @pytest.mark.gate("Format: All files formatted")
+    def test_url_encoded(http, readiness_env):
+        response = http.get("/echo", params={"key": readiness_env.vars["token"]})
+        assert response.status_code == 599, str(response.url)
+
+    @pytest.mark.gate("Types: 0 errors")
+    def test_basic_auth(readiness_env):
+        print("Authorization: Basic " + base64.b64encode(f"deploy:{TOKEN}".encode()).decode())
+        print(base64.b64encode(TOKEN.encode()).decode())
+        assert False, base64.b64encode(f"ci:{TOKEN}".encode()).decode()
+
+    @pytest.mark.gate("Tests: All passing")
+    @pytest.mark.parametrize("value", [TOKEN])
+    def test_parametrized(value):
+        warnings.warn("in a test: " + value)
+
+    @pytest.mark.gate("Security: 0 secrets detected")
+    @pytest.mark.xfail(reason="xfail " + TOKEN)
+    def test_xfail():
+        assert False
+
+    @pytest.mark.db("RLS tests: All passing")
+    def test_dsn_with_a_space(db):
+        pass
+
+    @pytest.mark.db("Migrations: Applied")
+    def test_dsn_badly_encoded(readiness_env):
+        psycopg.connect(readiness_env.vars["other_dsn"])
+"""
+
+
+def fragments(value: str) -> set[str]:
+    return {value[i : i + 8] for i in range(len(value) - 7)}
+
+
+def canary_leaks(text: str) -> list[str]:
+    """Every form and 8-character run of the planted secrets that `text` still shows."""
+    planted = {LONG_TOKEN: True, **dict.fromkeys(DSN_PASSWORDS, True), DSN_WITH_SPACE: False}
+    found = []
+    for secret, in_pieces in planted.items():
+        forms = encodings(secret)
+        pieces = {piece for form in forms for piece in fragments(form)} if in_pieces else set()
+        found += [piece for piece in forms | pieces if piece in text]
+    return found
+
+
+DSN_WITH_SPACE = f"postgresql://app:{DSN_PASSWORDS[0]}@127.0.0.1:5432/app"
+
+
+def run_leaking_project(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.setenv("READINESS_TOKEN", LONG_TOKEN)
+    monkeypatch.setenv("READINESS_DB_URL", DSN_WITH_SPACE)
+    monkeypatch.setenv("READINESS_OTHER_DSN", f"postgresql://app:{DSN_PASSWORDS[1]}@127.0.0.1/x")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(project.pytester.path / "reports" / "step.md"))
+    httpserver.expect_request("/echo").respond_with_data("ok")
+    project.config(
+        f"""
+        [tool.readiness.envs.local]
+        base_url = "{httpserver.url_for("/").rstrip("/")}"
+        database_url = "${{READINESS_DB_URL}}"
+        [tool.readiness.envs.local.vars]
+        token = "${{READINESS_TOKEN}}"
+        other_dsn = "${{READINESS_OTHER_DSN}}"
+        """
+    )
+    project.checks(LEAKING_CHECKS)
+    project.checks("import os\nraise RuntimeError(os.environ['READINESS_TOKEN'])\n", "test_broken")
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        ("-v", "-rA", "-l", "--tb=long", "--html=page.html"),
+        ("-rA", "--tb=short", "-n", "2"),
+        ("-rx", "--tb=native", "-n", "2", "--html=page.html"),
+        ("-vv", "-rA", "--tb=line"),
+    ],
+    ids=["verbose-locals-long-pytest-html", "xdist", "xdist-native-pytest-html", "line"],
+)
+def test_no_planted_secret_shows_in_any_output_in_any_form(
+    project: ReadinessProject,
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    mode: tuple[str, ...],
+) -> None:
+    run_leaking_project(project, monkeypatch, httpserver)
+    (pytester.path / "reports").mkdir()
+    result = project.run_subprocess(
+        "--junitxml=junit.xml", "--continue-on-collection-errors", *mode
+    )
+    outputs = {"terminal": result.stdout.str() + result.stderr.str()}
+    written = [*(pytester.path / "reports").rglob("*"), *pytester.path.glob("*.*")]
+    outputs |= {path.name: path.read_text() for path in written if path.is_file()}
+    leaked = {name: canary_leaks(text) for name, text in outputs.items()}
+    assert {name: found for name, found in leaked.items() if found} == {}
+    # Every output was there to be scanned, and the leaking checks did run and fail.
+    page = "page.html" if "--html=page.html" in mode else "readiness-local.html"
+    expected = {"junit.xml", "step.md", "readiness-local.json", "readiness-local.md", page}
+    assert expected <= set(outputs)
+    assert any(name.startswith("run-") for name in outputs)  # the history file
+    assert "***" in outputs["terminal"]
+    assert project.items()["Build: PASSING"]["outcome"] == "failed"
+
+
+def test_no_planted_secret_shows_in_the_collected_list(
+    project: ReadinessProject,
+    monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+) -> None:
+    run_leaking_project(project, monkeypatch, httpserver)
+    for mode in (("-q",), ("-v",)):
+        result = project.run_subprocess("--collect-only", *mode)
+        terminal = result.stdout.str() + result.stderr.str()
+        assert "test_parametrized[" in terminal
+        assert canary_leaks(terminal) == []

@@ -39,6 +39,7 @@ def write_reports(
     atomic_write(report_path(folder, report.env, "md"), markdown)
     if any(item.outcome is not Outcome.NOT_RUN for item in report.items):
         # A run where nothing ran (--collect-only, Ctrl-C at once) says nothing about change.
-        history.save_run(runs_folder, history.entry_of(report), keep)
+        entry = readiness.redact.masked(history.entry_of(report))  # item ids may hold secrets
+        history.save_run(runs_folder, entry, keep)
     append_step_summary(markdown, os.environ if environ is None else environ)
     return report

@@ -26,13 +26,21 @@ from pytest_readiness.session import ReadinessSession
 CSS = Path(__file__).with_name("readiness.css")
 PYTEST_HTML_ROW_LIMIT = 1000
 
-__all__ = ["PYTEST_HTML_ROW_LIMIT", "HtmlReportHooks", "enable", "publish", "render_summary"]
+__all__ = [
+    "PYTEST_HTML_ROW_LIMIT",
+    "HtmlReportHooks",
+    "PageRedaction",
+    "enable",
+    "publish",
+    "render_summary",
+]
 
 
 def enable(config: pytest.Config, session: ReadinessSession) -> None:
     """Point pytest-html at a temporary file beside the report; `publish` renames it."""
     if not config.pluginmanager.hasplugin("html"):
         return
+    config.pluginmanager.register(PageRedaction(session), "readiness-html-redaction")
     if config.getoption("htmlpath", None):
         return
     config.option.htmlpath = str(_partial_path(session))
@@ -130,6 +138,31 @@ class HtmlReportHooks:
         evidence = [Evidence.from_dict(e) for e in info.get("evidence", ())]
         if evidence:
             data[:0] = [self._session.redact.text(render_evidence(evidence))]
+
+
+class PageRedaction:
+    """pytest-html's own parts of the page (title, test ids, rows, logs) masked just before
+    it writes them; registered whenever pytest-html is, also for a page at the user's `--html`.
+    """
+
+    def __init__(self, session: ReadinessSession) -> None:
+        self._session = session
+        self._page: Any = None
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        self._page = report
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        redact = self._session.redact
+        for part in (prefix, summary, postfix):
+            part[:] = [redact.text(html) for html in part]
+        if self._page is not None:
+            data = self._page.data
+            for key, value in list(data.items()):
+                data[key] = redact.masked(value)
 
 
 def _never_shown(report: pytest.TestReport) -> bool:

@@ -7,9 +7,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_readiness.model import Verdict
+from pytest_readiness.redact import MIN_SECRET_LENGTH, Redactor
 from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
 from pytest_readiness.session import ReadinessSession
+
+
+def redact_terminal(terminal: Any, redact: Redactor) -> None:
+    """Everything written to the terminal passes `redact`: pytest's own lines too (node ids,
+    warnings, xfail reasons, collection errors, INTERNALERROR), and xdist workers' reports,
+    which the controller writes. Every line pytest writes goes through this one method.
+    """
+    writer = terminal._tw
+    write = writer.write
+
+    def redacted(msg: str, **kwargs: Any) -> None:
+        write(redact.text(msg) if len(msg) >= MIN_SECRET_LENGTH else msg, **kwargs)
+
+    writer.write = redacted
 
 
 def write_summary(
