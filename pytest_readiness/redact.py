@@ -34,6 +34,7 @@ _DSN_PASSWORD = re.compile(
     r"(?P<head>[Pp](?<!\w[Pp])[Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s*=\s*)(?P<pw>'[^']*'|\S+)"
 )
 # A URL inside a query string (`?next=postgresql%3A%2F%2Fapp%3Apw%40db`): `://`, `:`, `@` encoded.
+# Its literal start lets `re` skip ahead as above (3x faster than `"%3" in text` first).
 _ENCODED_URL_PASSWORD = re.compile(
     r"(?P<head>%3[Aa]%2[Ff]%2[Ff](?:[^\s&/%]|%(?!3[Aa]|40)[0-9A-Fa-f]{2})*%3[Aa])"
     r"(?P<pw>(?:[^\s&/%]|%(?!40)[0-9A-Fa-f]{2})+)(?=%40)"
@@ -55,14 +56,13 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
-        forms = {form for s in values for form in encodings(s)}
+        in_pieces = {s for s in values if len(s) >= FRAGMENT and not is_structured(s)}
+        pieces = {f for s in in_pieces for f in encodings(s)}
+        whole = {f for s in values - in_pieces for f in encodings(s)} - pieces
+        self._fragments = _Fragments(pieces, {f for f in whole if len(f) >= FRAGMENT})
         # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted(forms, key=len, reverse=True)
-        self._pattern = (
-            re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
-        )
-        fragmented = [s for s in values if len(s) >= FRAGMENT and not is_structured(s)]
-        self._fragments = _Fragments({f for s in fragmented for f in encodings(s)})
+        self._whole = _alternation(f for f in whole if len(f) >= FRAGMENT)
+        self._short = _alternation(f for f in whole if len(f) < FRAGMENT)
 
     def __call__(self, text: str) -> str:
         return self.text(text)
@@ -70,10 +70,13 @@ class Redactor:
     def text(self, text: str) -> str:
         if len(text) < MIN_SECRET_LENGTH:
             return text
-        if self._pattern is not None:
-            text = self._fragments.mask(self._pattern.sub(MASK, text))
-        if "%3" in text:
-            text = _ENCODED_URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+        if self._fragments.may_hold_any(text):
+            if self._whole is not None:
+                text = self._whole.sub(MASK, text)
+            text = self._fragments.mask(text)
+        if self._short is not None:
+            text = self._short.sub(MASK, text)
+        text = _ENCODED_URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
         text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
         # For ASCII text (most reports), lower-casing and searching is 4x faster than the
         # pattern's scan for [Pp]; other text would be lower-cased the slow way.
@@ -109,36 +112,96 @@ class Redactor:
 
 
 class _Fragments:
-    """Masks every run of `FRAGMENT` or more consecutive characters of any of the given forms.
+    """Finds texts that may hold a secret, and masks in them every run of `FRAGMENT` or more
+    consecutive characters of a secret's forms.
 
-    One compiled trie of all the forms' `FRAGMENT`-character windows finds a run's start (the
-    search runs in C and costs the same however many windows there are); the run is then
-    followed in Python as far as it agrees with the form it came from, so it is masked whole.
+    A search for each of a thousand windows, or for one alternation of them all, costs 150 to
+    250 ms per MB of report in `re`. Instead, trigrams of each form are picked so that every
+    window holds one (one at least every 6 characters), each starting with as rare a character
+    as there is; their alternation is searched first. `re` skips in C past characters no
+    trigram starts with, and on ordinary text finds nothing: about 3 ms per MB. Where a trigram
+    is found, the windows around it are looked up, and a run is followed as far as it agrees
+    with the form it came from, so it is masked whole.
     """
 
-    def __init__(self, forms: Iterable[str]) -> None:
+    def __init__(self, pieces: Iterable[str], whole: Iterable[str]) -> None:
         self._starts: dict[str, list[tuple[str, int]]] = {}
-        for form in forms:
+        anchors: set[str] = set()
+        for form in pieces:
             for i in range(len(form) - FRAGMENT + 1):
                 self._starts.setdefault(form[i : i + FRAGMENT], []).append((form, i))
-        self._pattern = re.compile(_trie_pattern(self._starts)) if self._starts else None
+            anchors |= _anchors(form)
+        # A whole-only form (a DSN) is there only if all of it is: its rarest trigram will do.
+        anchors |= {max(_trigrams(form), key=_rarity) for form in whole}
+        self._anchors = re.compile(_trie_pattern(anchors)) if anchors else None
+
+    def may_hold_any(self, text: str) -> bool:
+        """False when `text` holds no form and no fragment of one (the usual case, cheap)."""
+        return self._anchors is not None and self._anchors.search(text) is not None
 
     def mask(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        found = self._pattern.search(text)
-        if found is None:
+        if self._anchors is None or not self._starts:
             return text
         parts: list[str] = []
         done = 0
+        found = self._anchors.search(text)
         while found is not None:
-            start = found.start()
-            end = start + max(_agreeing(text, start, f, i) for f, i in self._starts[found[0]])
+            at = found.start()
+            start = next(
+                (
+                    i
+                    for i in range(max(done, at - _ANCHOR_SPAN + 1), at + 1)
+                    if text[i : i + FRAGMENT] in self._starts
+                ),
+                None,
+            )
+            if start is None:
+                found = self._anchors.search(text, at + 1)
+                continue
+            window = text[start : start + FRAGMENT]
+            end = start + max(_agreeing(text, start, f, i) for f, i in self._starts[window])
             parts += [text[done:start], MASK]
             done = end
-            found = self._pattern.search(text, end)
+            found = self._anchors.search(text, end)
         parts.append(text[done:])
         return "".join(parts)
+
+
+# Trigrams starting within every `_ANCHOR_SPAN` positions: each window of `FRAGMENT` holds one.
+_ANCHOR = 3
+_ANCHOR_SPAN = FRAGMENT - _ANCHOR + 1
+# Characters by how often they occur in reports, commonest first (space, markup, English
+# letters by frequency, digits); anything not listed (capitals, other symbols) is rarer.
+_COMMON = " \n<>\"=/:;,.-_()'{}[]&#etaoinsrhldcumfpgwybvkxjqz0123456789"
+_RANK = {char: rank for rank, char in enumerate(_COMMON)}
+
+
+def _rarity(text: str) -> int:
+    """How rare the first character of `text` is in reports: higher is rarer."""
+    return _RANK.get(text[0], len(_COMMON))
+
+
+def _trigrams(form: str) -> list[str]:
+    return [form[i : i + _ANCHOR] for i in range(len(form) - _ANCHOR + 1)]
+
+
+def _anchors(form: str) -> set[str]:
+    """Trigrams of `form`, one starting within every `_ANCHOR_SPAN` positions, each the rarest
+    of its span: then every `FRAGMENT`-character window of `form` holds one whole."""
+    chosen: set[str] = set()
+    i = 0
+    while i <= len(form) - FRAGMENT:
+        span = range(i, min(i + _ANCHOR_SPAN, len(form) - _ANCHOR + 1))
+        at = max(span, key=lambda k: (_rarity(form[k:]), k))
+        chosen.add(form[at : at + _ANCHOR])
+        i = at + 1
+    return chosen
+
+
+def _alternation(forms: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for all `forms`, longest first, so a form that contains another wins."""
+    ordered = sorted(set(forms), key=len, reverse=True)
+    return re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
 
 
 def _agreeing(text: str, start: int, form: str, offset: int) -> int:

@@ -7,7 +7,6 @@ import html
 import json
 import random
 import string
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -264,6 +263,20 @@ def test_a_url_password_nested_encoded_in_a_query_string_is_masked() -> None:
     assert Redactor()(f"https://a.test/?next={nested}&x=1") == (
         "https://a.test/?next=postgresql%3A%2F%2Fapp%3A***%40db%2Fx&x=1"
     )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_any_run_of_eight_characters_is_masked_wherever_it_is_cut(seed: int) -> None:
+    rnd = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits + "/+=-_. '\"\\"
+    secret = "".join(rnd.choices(alphabet, k=rnd.randint(8, 300)))
+    start = rnd.randrange(len(secret) - 7)
+    # Exactly eight characters half the time: the shortest run that must go.
+    piece = secret[start : start + 8 if seed % 2 else rnd.randint(start + 8, len(secret))]
+    noise = "".join(rnd.choices(string.ascii_lowercase + " \n<>", k=200))
+    masked = Redactor([secret])(noise[:100] + piece + noise[100:])
+    assert not fragments(secret) & {masked[i : i + 8] for i in range(len(masked) - 7)}
+    assert noise[:90] in masked and noise[110:] in masked
 
 
 @pytest.mark.parametrize(
