@@ -251,7 +251,8 @@ def _repr_forms(secret: str) -> Iterator[str]:
     yield once
     yield ascii(secret)[1:-1]
     # `repr` escapes the quote it delimits with only when the text holds both kinds.
-    escaped = secret.encode("unicode_escape").decode("ascii")
+    escaped = secret.encode("unicode_escape").decode("ascii")  # as in a parametrize id
+    yield escaped
     for quote_char in "'\"":
         yield escaped.replace(quote_char, "\\" + quote_char)
     # A repr inside a repr (an exception's args shown by `-l`) doubles every backslash.

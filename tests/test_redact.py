@@ -312,7 +312,7 @@ LONG_TOKEN = (
 DSN_PASSWORDS = ("Sup3r secretpw", "Sup3r%ZZsecretpw")
 
 LEAKING_CHECKS = """
-    import base64, os, warnings
+    import base64, logging, os, warnings
     import psycopg
 
     TOKEN = os.environ["READINESS_TOKEN"]
@@ -320,6 +320,7 @@ LEAKING_CHECKS = """
 
     @pytest.mark.gate("Build: PASSING")
     def test_truncated_repr(readiness_env):
+        logging.getLogger("check").warning("token %s", readiness_env.vars["token"])
         assert readiness_env.vars["token"] == "x"
 
     @pytest.mark.gate("Lint: 0 errors, 0 warnings")
@@ -404,7 +405,7 @@ def run_leaking_project(
         ("-v", "-rA", "-l", "--tb=long", "--html=page.html"),
         ("-rA", "--tb=short", "-n", "2"),
         ("-rx", "--tb=native", "-n", "2", "--html=page.html"),
-        ("-vv", "-rA", "--tb=line"),
+        ("-vv", "-rA", "--tb=line", "-o", "log_cli=true"),
     ],
     ids=["verbose-locals-long-pytest-html", "xdist", "xdist-native-pytest-html", "line"],
 )
@@ -445,3 +446,35 @@ def test_no_planted_secret_shows_in_the_collected_list(
         terminal = result.stdout.str() + result.stderr.str()
         assert "test_parametrized[" in terminal
         assert canary_leaks(terminal) == []
+
+
+def test_no_planted_secret_shows_in_an_internal_error(
+    project: ReadinessProject, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINESS_TOKEN", LONG_TOKEN)
+    project.config(
+        """
+        [tool.readiness.envs.local.vars]
+        token = "${READINESS_TOKEN}"
+        """
+    )
+    project.checks(
+        """
+        @pytest.mark.gate("Build: PASSING")
+        def test_build():
+            pass
+        """
+    )
+    pytester.makeconftest(
+        """
+        import os
+
+        def pytest_collection_finish(session):
+            raise RuntimeError(repr(os.environ["READINESS_TOKEN"]))
+        """
+    )
+    result = project.run_subprocess("--junitxml=junit.xml")
+    terminal = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    assert "INTERNALERROR> RuntimeError: '***'" in terminal
+    assert canary_leaks(terminal) == []
