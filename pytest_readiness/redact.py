@@ -11,6 +11,7 @@ of those forms survives: pytest shortens a long repr to its start and its end.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import re
@@ -57,11 +58,9 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH}
         in_pieces = {s for s in values if len(s) >= FRAGMENT and not is_structured(s)}
-        pieces = {f for s in in_pieces for f in encodings(s)}
-        whole = {f for s in values - in_pieces for f in encodings(s)} - pieces
+        pieces = {f for s in in_pieces for f in cut_forms(s)}
+        whole = {f for s in values for f in encodings(s)} - pieces
         self._fragments = _Fragments(pieces, {f for f in whole if len(f) >= FRAGMENT})
-        # Longest first, so a secret that contains another is masked whole.
-        self._whole = _alternation(f for f in whole if len(f) >= FRAGMENT)
         self._short = _alternation(f for f in whole if len(f) < FRAGMENT)
 
     def __call__(self, text: str) -> str:
@@ -70,10 +69,7 @@ class Redactor:
     def text(self, text: str) -> str:
         if len(text) < MIN_SECRET_LENGTH:
             return text
-        if self._fragments.may_hold_any(text):
-            if self._whole is not None:
-                text = self._whole.sub(MASK, text)
-            text = self._fragments.mask(text)
+        text = self._fragments.mask(text)
         if self._short is not None:
             text = self._short.sub(MASK, text)
         text = _ENCODED_URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
@@ -112,14 +108,14 @@ class Redactor:
 
 
 class _Fragments:
-    """Finds texts that may hold a secret, and masks in them every run of `FRAGMENT` or more
-    consecutive characters of a secret's forms.
+    """Masks the forms of secrets of `FRAGMENT` or more characters: whole, or (those that can
+    be cut short) every run of `FRAGMENT` or more consecutive characters of them.
 
     A search for each of a thousand windows, or for one alternation of them all, costs 150 to
     250 ms per MB of report in `re`. Instead, trigrams of each form are picked so that every
     window holds one (one at least every 6 characters), each starting with as rare a character
     as there is; their alternation is searched first. `re` skips in C past characters no
-    trigram starts with, and on ordinary text finds nothing: about 3 ms per MB. Where a trigram
+    trigram starts with, and on ordinary text finds nothing: a few ms per MB. Where a trigram
     is found, the windows around it are looked up, and a run is followed as far as it agrees
     with the form it came from, so it is masked whole.
     """
@@ -131,22 +127,42 @@ class _Fragments:
             for i in range(len(form) - FRAGMENT + 1):
                 self._starts.setdefault(form[i : i + FRAGMENT], []).append((form, i))
             anchors |= _anchors(form)
-        # A whole-only form (a DSN) is there only if all of it is: its rarest trigram will do.
-        anchors |= {max(_trigrams(form), key=_rarity) for form in whole}
+        self._whole = tuple(whole)
+        # A form masked only whole is there only if all of it is: its rarest trigram will do.
+        self._whole_anchors = {max(_trigrams(form), key=_rarity) for form in self._whole}
+        anchors |= self._whole_anchors
         self._anchors = re.compile(_trie_pattern(anchors)) if anchors else None
 
-    def may_hold_any(self, text: str) -> bool:
-        """False when `text` holds no form and no fragment of one (the usual case, cheap)."""
-        return self._anchors is not None and self._anchors.search(text) is not None
+    @functools.cached_property
+    def _whole_pattern(self) -> re.Pattern[str] | None:
+        """Compiled on first need: for a long secret (a private key) it takes tens of ms."""
+        return _alternation(self._whole)
 
     def mask(self, text: str) -> str:
-        if self._anchors is None or not self._starts:
+        hits = self._hits(text)
+        if not hits:
             return text
-        parts: list[str] = []
-        done = 0
+        whole = self._whole_pattern if self._whole_anchors.intersection(hits.values()) else None
+        if whole is not None:
+            text = whole.sub(MASK, text)
+            hits = self._hits(text)
+        return self._mask_runs(text, hits) if self._starts else text
+
+    def _hits(self, text: str) -> dict[int, str]:
+        """Where each trigram is found, overlapping ones too (which `finditer` would skip)."""
+        hits: dict[int, str] = {}
+        if self._anchors is None:
+            return hits
         found = self._anchors.search(text)
         while found is not None:
-            at = found.start()
+            hits[found.start()] = found[0]
+            found = self._anchors.search(text, found.start() + 1)
+        return hits
+
+    def _mask_runs(self, text: str, hits: Iterable[int]) -> str:
+        parts: list[str] = []
+        done = 0
+        for at in hits:
             start = next(
                 (
                     i
@@ -156,13 +172,10 @@ class _Fragments:
                 None,
             )
             if start is None:
-                found = self._anchors.search(text, at + 1)
                 continue
             window = text[start : start + FRAGMENT]
-            end = start + max(_agreeing(text, start, f, i) for f, i in self._starts[window])
             parts += [text[done:start], MASK]
-            done = end
-            found = self._anchors.search(text, end)
+            done = start + max(_agreeing(text, start, f, i) for f, i in self._starts[window])
         parts.append(text[done:])
         return "".join(parts)
 
@@ -235,6 +248,18 @@ def encodings(secret: str) -> set[str]:
     base64-encoded, each also as it reads once escaped in JSON, HTML or XML."""
     inner = {secret, *_url_forms(secret), *_repr_forms(secret), *_base64_forms(secret)}
     return {form for each in inner for form in _document_forms(each)}
+
+
+def cut_forms(secret: str) -> set[str]:
+    """The forms of `secret` in which pytest or a library may cut it short (as written,
+    repr-escaped, URL-encoded), also as escaped in JSON or HTML: no run of `FRAGMENT` of their
+    characters is left. Every other form (base64, encoded twice...) is masked whole."""
+    inner = {secret, *_repr_forms(secret), quote(secret, safe=""), quote_plus(secret)}
+    return {
+        form
+        for each in inner
+        for form in (each, json.dumps(each, ensure_ascii=False)[1:-1], html.escape(each))
+    }
 
 
 def _url_forms(secret: str) -> Iterator[str]:
