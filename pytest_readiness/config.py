@@ -110,7 +110,7 @@ class Environment:
     name: str
     root: Path
     settings: Settings
-    secrets: frozenset[str] = frozenset()
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)  # -l shows reprs
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level setting (raises `MissingVariable` if it needs an unset variable)."""

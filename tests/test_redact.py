@@ -329,7 +329,9 @@ LEAKING_CHECKS = """
 
     @pytest.mark.gate("Format: All files formatted")
     def test_url_encoded(http, readiness_env):
-        response = http.get("/echo", params={"key": readiness_env.vars["token"]})
+        # The token encoded once; the DSN (a URL in a query string) with its password too.
+        params = {"key": readiness_env.vars["token"], "next": readiness_env.database_url}
+        response = http.get("/echo", params=params)
         assert response.status_code == 599, str(response.url)
 
     @pytest.mark.gate("Types: 0 errors")
@@ -403,7 +405,7 @@ def run_leaking_project(
     "mode",
     [
         ("-v", "-rA", "-l", "--tb=long", "--html=page.html"),
-        ("-rA", "--tb=short", "-n", "2"),
+        ("-v", "-rA", "--tb=short", "-n", "2", "--color=yes"),
         ("-rx", "--tb=native", "-n", "2", "--html=page.html"),
         ("-vv", "-rA", "--tb=line", "-o", "log_cli=true"),
     ],
