@@ -4,8 +4,10 @@ URL passwords.
 A secret is masked as written and as it reads once URL-encoded (`quote`, `quote_plus`, twice for
 a URL nested in a query string), repr-escaped (`'`, `"`, `\\`), base64-encoded (alone, or after a
 prefix such as HTTP Basic's `user:`), and each of those once more as escaped in JSON, HTML or XML.
-Of a secret of `FRAGMENT` or more characters, no run of `FRAGMENT` consecutive characters of any
-of those forms survives: pytest shortens a long repr to its start and its end.
+Of a secret of `FRAGMENT` or more characters, no run of `FRAGMENT` consecutive characters
+survives as written, repr-escaped or URL-encoded (nor those escaped in JSON or HTML): pytest
+shortens a long repr to its start and its end. A URL or DSN is masked whole; its password and
+user-info are secrets of their own (`credentials_in`).
 """
 
 from __future__ import annotations
@@ -312,8 +314,9 @@ def _document_forms(value: str) -> Iterator[str]:
     yield as_html
     yield json.dumps(as_html)[1:-1]
     yield html.escape(value, quote=False)
-    # ElementTree's attributes (JUnit XML): `"` escaped, `'` not, line breaks as references.
-    yield html.escape(value, quote=False).replace('"', "&quot;").replace("\n", "&#10;")
+    # ElementTree's attributes (JUnit XML): `"` escaped, `'` not, white space as references.
+    as_attribute = html.escape(value, quote=False).replace('"', "&quot;")
+    yield as_attribute.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
 
 
 def is_structured(value: str) -> bool:
