@@ -480,3 +480,30 @@ def test_no_planted_secret_shows_in_an_internal_error(
     assert result.ret == pytest.ExitCode.INTERNAL_ERROR
     assert "INTERNALERROR> RuntimeError: '***'" in terminal
     assert canary_leaks(terminal) == []
+
+
+def test_an_item_whose_id_holds_a_secret_is_followed_across_runs(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The history records ids masked; this run's ids must be compared the same way.
+    monkeypatch.setenv("READINESS_TOKEN", CANARY)
+    project.config(
+        """
+        [tool.readiness.envs.local.vars]
+        token = "${READINESS_TOKEN}"
+        """
+    )
+    project.checks(
+        """
+        import os
+
+        @pytest.mark.gate("Build: PASSING")
+        @pytest.mark.parametrize("token", [os.environ["READINESS_TOKEN"]])
+        def test_build(token):
+            assert False
+        """
+    )
+    project.run()
+    project.run()
+    still = project.report()["since_last_run"]["still_failing"]
+    assert [line["id"] for line in still] == ["checks/test_checks.py::test_build[***]"]
