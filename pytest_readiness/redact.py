@@ -95,7 +95,7 @@ class Redactor:
 
     def masked(self, value: Any) -> Any:
         """`data`, only when one pass over `value` as JSON text finds anything to mask."""
-        text = json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value)  # ASCII only: twice as fast to make, and its forms are known
         return value if self.text(text) == text else self.data(value)
 
     def data(self, value: Any) -> Any:
@@ -260,7 +260,12 @@ def cut_forms(secret: str) -> set[str]:
     return {
         form
         for each in inner
-        for form in (each, json.dumps(each, ensure_ascii=False)[1:-1], html.escape(each))
+        for form in (
+            each,
+            json.dumps(each, ensure_ascii=False)[1:-1],
+            json.dumps(each)[1:-1],
+            html.escape(each),
+        )
     }
 
 

@@ -507,3 +507,10 @@ def test_an_item_whose_id_holds_a_secret_is_followed_across_runs(
     project.run()
     still = project.report()["since_last_run"]["still_failing"]
     assert [line["id"] for line in still] == ["checks/test_checks.py::test_build[***]"]
+
+
+@pytest.mark.parametrize("secret", ["pässwörd-Grüße-ñandú", "s3cr3t/Tok+en='q\"\\x-end"])
+def test_masked_data_finds_a_cut_secret_however_it_is_spelt(secret: str) -> None:
+    data = {"tests": {"a": [{"log": f"E   assert {secret[:12]!r}... == 'x'"}]}}
+    masked = Redactor([secret]).masked(data)
+    assert secret[:8] not in json.dumps(masked, ensure_ascii=False)
