@@ -194,11 +194,10 @@ class ReadinessRunHooks:
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
     def pytest_sessionstart(self) -> None:
-        terminal = self._config.pluginmanager.get_plugin("terminalreporter")
-        if terminal is not None:
-            redact_terminal(terminal, self._session.redact)
+        if self._config.pluginmanager.has_plugin("terminalreporter"):
+            redact_terminal(self._config.get_terminal_writer(), self._session.redact)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

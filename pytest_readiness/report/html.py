@@ -158,7 +158,7 @@ class PageRedaction:
     ) -> None:
         redact = self._session.redact
         for part in (prefix, summary, postfix):
-            part[:] = [redact.text(html) for html in part]
+            part[:] = [redact.text(fragment) for fragment in part]
         if self._page is not None:
             data = self._page.data
             for key, value in list(data.items()):

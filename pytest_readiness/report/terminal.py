@@ -13,12 +13,11 @@ from pytest_readiness.report.files import report_path
 from pytest_readiness.session import ReadinessSession
 
 
-def redact_terminal(terminal: Any, redact: Redactor) -> None:
+def redact_terminal(writer: Any, redact: Redactor) -> None:
     """Everything written to the terminal passes `redact`: pytest's own lines too (node ids,
     warnings, xfail reasons, collection errors, INTERNALERROR), and xdist workers' reports,
-    which the controller writes. Every line pytest writes goes through this one method.
+    which the controller writes. Every line pytest writes goes through `writer.write`.
     """
-    writer = terminal._tw
     write = writer.write
 
     def redacted(msg: str, **kwargs: Any) -> None:
