@@ -342,8 +342,13 @@ LEAKING_CHECKS = """
 
     @pytest.mark.gate("Tests: All passing")
     @pytest.mark.parametrize("value", [TOKEN])
-    def test_parametrized(value):
+    def test_parametrized(value, record_property):
+        record_property("seen", value)
         warnings.warn("in a test: " + value)
+
+    @pytest.mark.docs("All specs: Complete")
+    def test_skipped():
+        pytest.skip("skip " + TOKEN)
 
     @pytest.mark.gate("Security: 0 secrets detected")
     @pytest.mark.xfail(reason="xfail " + TOKEN)
@@ -434,6 +439,7 @@ def test_no_planted_secret_shows_in_any_output_in_any_form(
     assert expected <= set(outputs)
     assert any(name.startswith("run-") for name in outputs)  # the history file
     assert "***" in outputs["terminal"]
+    assert '<property name="seen" value="***" />' in outputs["junit.xml"]
     assert project.items()["Build: PASSING"]["outcome"] == "failed"
 
 
