@@ -330,10 +330,11 @@ def is_structured(value: str) -> bool:
 
 
 def credentials_in(value: str) -> set[str]:
-    """The secret parts of a URL or DSN value: its user-info, its password (as written and
-    decoded), a `password=` keyword or query parameter.
+    """The secret parts of a URL or DSN value: its password (as written and decoded), a user
+    that is a token (`https://<token>@host`), a `password=` keyword or query parameter.
 
     libpq quotes the password alone in its errors (`invalid percent-encoded token: "..."`).
+    A user name is not a secret: masking every run of `postgres` would garble every output.
     """
     found: set[str] = set()
     scheme = _SCHEME.match(value)
@@ -355,9 +356,17 @@ def _url_credentials(rest: str) -> set[str]:
     if "@" not in authority:
         return found
     for userinfo in {authority.split("@")[0], authority.rpartition("@")[0]}:
-        if "/" in userinfo.partition(":")[0]:
+        user, colon, password = userinfo.partition(":")
+        if "/" in user:
             continue
-        found.add(userinfo)
-        password = userinfo.partition(":")[2]
-        found |= {password, unquote(password)}
+        if colon:
+            found |= {password, unquote(password)}
+        elif _is_token(user):
+            found.add(user)
     return found
+
+
+def _is_token(user: str) -> bool:
+    """A user-info without a password that is a credential, not a name: long, letters and
+    digits (GitHub's `https://ghp_...@github.com`)."""
+    return len(user) >= 16 and any(c.isdigit() for c in user) and any(c.isalpha() for c in user)
