@@ -6,8 +6,8 @@ a URL nested in a query string), repr-escaped (`'`, `"`, `\\`), base64-encoded (
 prefix such as HTTP Basic's `user:`), and each of those once more as escaped in JSON, HTML or XML.
 Of a secret of `FRAGMENT` or more characters, no run of `FRAGMENT` consecutive characters
 survives as written, repr-escaped or URL-encoded (nor those escaped in JSON or HTML): pytest
-shortens a long repr to its start and its end. A URL or DSN is masked whole; its password and
-user-info are secrets of their own (`credentials_in`).
+shortens a long repr to its start and its end. A URL or DSN is masked whole; its password is a
+secret of its own (`credentials_in`).
 """
 
 from __future__ import annotations
