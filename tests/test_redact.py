@@ -6,7 +6,9 @@ import base64
 import html
 import json
 import random
+import re
 import string
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -437,6 +439,13 @@ def test_no_planted_secret_shows_in_any_output_in_any_form(
     assert any(name.startswith("run-") for name in outputs)  # the history file
     assert "***" in outputs["terminal"]
     assert '<property name="seen" value="***" />' in outputs["junit.xml"]
+    # Masking left every document whole: the XML, the JSON and the page's data still parse.
+    ET.fromstring(outputs["junit.xml"])
+    json.loads(outputs["readiness-local.json"])
+    blob = re.search(r'data-jsonblob="([^"]*)"', outputs[page])
+    assert blob is not None
+    tests = json.loads(html.unescape(blob[1]))["tests"]
+    assert any("test_parametrized[***]" in node for node in tests)
     assert project.items()["Build: PASSING"]["outcome"] == "failed"
 
 
