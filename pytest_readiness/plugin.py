@@ -17,7 +17,7 @@ from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
 from pytest_readiness.collection import plan_items
 from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, stashed
 from pytest_readiness.model import STAGES, Category
-from pytest_readiness.outcome import describe_call, redact_report
+from pytest_readiness.outcome import describe_call, redact_extras, redact_report
 from pytest_readiness.report import html, write_reports
 from pytest_readiness.report.ci import junit_properties, redact_junit
 from pytest_readiness.report.terminal import redact_terminal, write_summary
@@ -208,10 +208,11 @@ class ReadinessRunHooks:
         redact_report(self._session.redact, report, compact=self._compact)
         return report
 
-    # tryfirst: before junitxml reads the teardown's user_properties, and before the terminal
-    # asks for the status of an item that ran out of time.
+    # tryfirst: before junitxml reads the teardown's user_properties, before pytest-html reads
+    # the extras, and before the terminal asks for the status of an item that ran out of time.
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        redact_extras(self._session.redact, report)
         self._session.record(report)
         if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))

@@ -349,6 +349,14 @@ LEAKING_CHECKS = """
     def test_skipped():
         pytest.skip("skip " + TOKEN)
 
+    @pytest.mark.feature("Extras: attached")
+    def test_page_extras(extras):
+        import pytest_html
+
+        extras.append(pytest_html.extras.text("text " + TOKEN))
+        extras.append(pytest_html.extras.json({"token": TOKEN}))
+        extras.append(pytest_html.extras.html("<p>" + TOKEN + "</p>"))
+
     @pytest.mark.gate("Security: 0 secrets detected")
     @pytest.mark.xfail(reason="xfail " + TOKEN)
     def test_xfail():
@@ -408,6 +416,7 @@ def run_leaking_project(
 @pytest.mark.parametrize(
     "mode",
     [
+        # pytest-html writes the extras of a page not self-contained to files of their own.
         ("-v", "-rA", "-l", "--tb=long", "--html=page.html"),
         ("-v", "-rA", "--tb=short", "-n", "2", "--color=yes"),
         ("-rx", "--tb=native", "-n", "2", "--html=page.html"),
@@ -428,8 +437,9 @@ def test_no_planted_secret_shows_in_any_output_in_any_form(
         "--junitxml=junit.xml", "--continue-on-collection-errors", *mode
     )
     outputs = {"terminal": result.stdout.str() + result.stderr.str()}
-    written = [*(pytester.path / "reports").rglob("*"), *pytester.path.glob("*.*")]
-    outputs |= {path.name: path.read_text() for path in written if path.is_file()}
+    # Every file the run left: reports, history, JUnit, a page of pytest-html and its assets.
+    written = [p for p in pytester.path.rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    outputs |= {path.name: path.read_text() for path in written}
     leaked = {name: canary_leaks(text) for name, text in outputs.items()}
     assert {name: found for name, found in leaked.items() if found} == {}
     # Every output was there to be scanned, and the leaking checks did run and fail.
