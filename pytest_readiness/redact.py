@@ -44,6 +44,7 @@ _ENCODED_URL_PASSWORD = re.compile(
 )
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_INSIDE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://(?P<rest>\S+)")
 # The value as libpq reads it (quoted, or up to a space), and up to the next `key=`, for a
 # password with an unquoted space that libpq then quotes in its error.
 _KEYWORD_PASSWORD = re.compile(
@@ -340,6 +341,9 @@ def credentials_in(value: str) -> set[str]:
     scheme = _SCHEME.match(value)
     if scheme:
         return {part for part in _url_credentials(value[scheme.end() :]) if part}
+    # A URL inside a longer value (a command line): up to the next white space.
+    for url in _URL_INSIDE.finditer(value):
+        found |= _url_credentials(url["rest"])
     for match in _KEYWORD_PASSWORD.finditer(value):
         if match["word"] is None:
             found.add(re.sub(r"\\(.)", r"\1", match["value"][1:-1]))

@@ -295,6 +295,7 @@ def test_any_run_of_eight_characters_is_masked_wherever_it_is_cut(seed: int) -> 
         ("host=db password=Sup3r secretpw user=app", {"Sup3r", "secretpw", "Sup3r secretpw"}),
         ("host=db password='two \\' words' user=app", {"two ' words"}),
         ("https://example.test/path/@user", set()),
+        ("git clone https://ci:gitpw-123@git.test/app.git", {"gitpw-123"}),
         ("plain-token-value", set()),
     ],
 )
