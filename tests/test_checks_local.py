@@ -8,26 +8,16 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from reference.target import database, settings, supabase_api, workspace
+from tests.check_project import toml_value
 from tests.conftest import ADMIN_DSN, ReadinessProject
 
 CHECKS = Path(__file__).resolve().parents[1] / "checks"
 PART_ONE = ("test_gates.py", "test_database.py", "test_docs.py")
 TOKEN = "sbp_local_token_for_tests"
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def local_config(ws: Path, dsn: str) -> str:

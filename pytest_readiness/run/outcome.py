@@ -98,6 +98,20 @@ def redact_report(redact: Redactor, report: pytest.TestReport, *, compact: bool)
     report.longrepr = redact.text(str(longrepr))
 
 
+_TEXT_EXTRAS = frozenset({"text", "html", "url"})
+
+
+def redact_extras(redact: Redactor, report: pytest.TestReport) -> None:
+    """pytest-html's extras (text, HTML, URL, JSON) masked before it shows them, or writes them
+    to files of their own beside a page that is not self-contained."""
+    for extra in getattr(report, "extras", None) or ():
+        kind = extra.get("format_type")
+        if kind in _TEXT_EXTRAS and isinstance(extra.get("content"), str):
+            extra["content"] = redact.text(extra["content"])
+        elif kind == "json":
+            extra["content"] = redact.data(extra.get("content"))
+
+
 def compact_failure(excinfo: pytest.ExceptionInfo[BaseException], reason: str) -> str:
     """The reason, plus the assertion detail or the line that raised when it helps."""
     exc = excinfo.value
