@@ -134,7 +134,7 @@ def _refusal(root: Path, contents: dict[str, str], clashes: list[str]) -> str:
 
 def summary(plan: Plan, paths: tuple[str, ...]) -> str:
     """What init wrote and what each line became: checks, manual lines with how to sign off."""
-    rows = [f"readiness init: {plan.runbook}: {_lines(len(plan.lines))} to check"]
+    rows = [f"readiness init: {plan.runbook_path}: {_lines(len(plan.lines))} to check"]
     rows += [f"  wrote {name}" for name in paths]
     rows.append(
         f"bound: {_lines(len(plan.bound))} to checks; manual: {_lines(len(plan.manual))}; "
@@ -142,8 +142,8 @@ def summary(plan: Plan, paths: tuple[str, ...]) -> str:
     )
     if plan.manual:
         rows.append(
-            "manual lines: record each approval with `readiness sign-off \"<line>\" --env <env> "
-            '--by <name> --role <role>`, or automate it with a check in checks/ marked with '
+            'manual lines: record each approval with `readiness sign-off "<line>" --env <env> '
+            "--by <name> --role <role>`, or automate it with a check in checks/ marked with "
             "the line's text (docs/writing-checks.md):"
         )
         rows += [_manual_row(item) for item in plan.manual]
@@ -161,4 +161,5 @@ def _lines(count: int) -> str:
 
 def _manual_row(item: PlannedLine) -> str:
     heading = item.line.heading_path[-1] if item.line.heading_path else "no heading"
-    return f"  line {item.line.line_number} [{heading}] {item.line.text} ({item.why_manual})"
+    text = item.line.text if len(item.line.text) <= 90 else item.line.text[:89] + "\u2026"
+    return f"  line {item.line.line_number} [{heading}] {text} ({item.why_manual})"

@@ -20,7 +20,7 @@ def render(plan: Plan, repo: Repository, *, pyproject: bool) -> str:
     top = "[tool.readiness]\n" if pyproject else ""
     parts = [
         f"# Written by `readiness init`: edit freely. Reference: docs/configuration.md.\n{top}"
-        f"runbook = {_string(plan.runbook)}\n"
+        f"runbook = {_string(plan.runbook_path)}\n"
         f'checklist = "{CHECKLIST}"\n'
         'reports = "reports"\n'
         'default_env = "local"\n',
@@ -45,7 +45,9 @@ def _sections(plan: Plan, prefix: str) -> str:
         under = [p for p in plan.lines if p.line.heading_path[-1:] == (heading.title,)]
         checked = sum(1 for p in under if p.recipe is not None)
         count = f"{len(under)} line{'s' if len(under) != 1 else ''}, {checked} with a check"
-        rows.append(f"{_string(heading.title)} = {_string(heading.section)}  # {count}; {heading.why}")
+        rows.append(
+            f"{_string(heading.title)} = {_string(heading.section)}  # {count}; {heading.why}"
+        )
     return "\n".join(rows) + "\n"
 
 

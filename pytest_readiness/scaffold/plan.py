@@ -11,7 +11,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pytest_readiness.model import Category
 from pytest_readiness.runbook import lines as runbook
@@ -37,9 +36,7 @@ _HEADING_WORDS: tuple[tuple[str, str], ...] = (
 # The category a recognised kind belongs to, when the heading's words name none.
 _KIND_CATEGORY: dict[str, str] = {
     **dict.fromkeys(("build", "tests", "a11y", "lint", "format", "secrets"), Category.GATE),
-    **dict.fromkeys(
-        ("migrations_applied", "dry_run", "rls", "integrity", "backup"), Category.DB
-    ),
+    **dict.fromkeys(("migrations_applied", "dry_run", "rls", "integrity", "backup"), Category.DB),
     **dict.fromkeys(
         ("secrets_in_code", "github_actions", "deployed_version", "health", "monitoring"),
         Category.INFRA,
@@ -73,7 +70,7 @@ class Heading:
 class Plan:
     """Every file init would write (relative path -> text) and what became of each line."""
 
-    runbook: str
+    runbook_path: str
     config_path: str
     headings: tuple[Heading, ...]
     lines: tuple[PlannedLine, ...]
@@ -106,9 +103,7 @@ def checklist_lines(book: runbook.Runbook) -> tuple[runbook.RunbookLine, ...]:
     return tuple(line for line in book.lines if not line.optional)
 
 
-def heading_sections(
-    lines: Sequence[runbook.RunbookLine], repo: Repository
-) -> tuple[Heading, ...]:
+def heading_sections(lines: Sequence[runbook.RunbookLine], repo: Repository) -> tuple[Heading, ...]:
     """Each nearest heading holding lines, mapped by the defaults, its words, or its lines."""
     found: dict[str, list[runbook.RunbookLine]] = {}
     for line in lines:
@@ -146,7 +141,7 @@ def make_plan(book: runbook.Runbook, runbook_path: str, repo: Repository, config
         config_path,
         headings,
         planned,
-        dict(_check_files(planned)),
+        {**dict(_check_files(planned)), f"{CHECKLIST}/README.md": _readme(planned)},
         tuple(line for line in lines if not line.heading_path),
     )
 
@@ -183,6 +178,31 @@ def _plan_line(
     check_file = f"{CHECKLIST}/test_{_slug(line.heading_path[-1], 40)}.py"
     function = _unique(f"test_{_slug(line.text, 48)}", check_file, names)
     return PlannedLine(line, section, recipe, check_file, function)
+
+
+def _readme(planned: Sequence[PlannedLine]) -> str:
+    """The checklist folder's guide: which lines are automated, how to take the others."""
+    rows = [
+        "# The readiness checklist",
+        "",
+        "`readiness init` wrote one check per runbook line it recognised (each file is one",
+        "heading). `pytest --readiness` runs them; docs/init.md says what init recognises.",
+        "",
+        "Every other line is **manual**: the report lists it as awaiting sign-off (blocking",
+        "unless the environment sets `manual_blocking = false`). For each one, either record",
+        "the approval for the commit checked out:",
+        "",
+        '    readiness sign-off "<the line>" --env staging --by "<name>" --role "<role>"',
+        "",
+        "or automate it: add a test here marked with its category and the line's text,",
+        '`@pytest.mark.gate("<the line>")` (docs/writing-checks.md).',
+        "",
+        "## Manual lines",
+        "",
+    ]
+    manual = [p for p in planned if p.recipe is None]
+    rows += [f"- line {p.line.line_number}: {p.line.text}" for p in manual] or ["(none)"]
+    return "\n".join(rows) + "\n"
 
 
 def _slug(text: str, limit: int) -> str:
@@ -237,7 +257,10 @@ def _import_blocks(imports: Sequence[str]) -> str:
     stdlib = [m for m in modules if m not in _THIRD_PARTY]
     third = [m for m in modules if m in _THIRD_PARTY]
     third_party = [*third, *ours]
-    blocks = ["from __future__ import annotations", *("\n".join(b) for b in (stdlib, third_party) if b)]
+    blocks = [
+        "from __future__ import annotations",
+        *("\n".join(b) for b in (stdlib, third_party) if b),
+    ]
     return "\n\n".join(blocks)
 
 

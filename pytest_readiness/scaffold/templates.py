@@ -165,7 +165,8 @@ TEMPLATES: dict[str, Template] = {
         settings.get("github_api", "https://api.github.com"),
         headers=github_actions.headers(settings.get("github_token")),
     )
-    evidence.expect(github_actions.workflows_green(api, repo, settings.get("github_branch", "main")))
+    branch = settings.get("github_branch", "main")
+    evidence.expect(github_actions.workflows_green(api, repo, branch))
 """,
     ),
     "deployed_version": Template(
