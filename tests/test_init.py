@@ -350,3 +350,29 @@ def test_supabase_migrations_and_dry_run_are_recognised(tmp_path: Path) -> None:
     assert applied is not None and applied.kind == "migrations_applied"
     assert dry is not None and dry.kind == "dry_run"
     assert applied.values["migrations_dir"] == '"supabase/migrations"'
+
+
+def test_a_line_naming_a_checking_command_runs_it_but_a_deploy_stays_manual(
+    tmp_path: Path,
+) -> None:
+    repo = _repo(tmp_path)
+
+    verify = recognise("Contracts verified (`npm run verify:contracts`)", repo)
+    deploy = recognise("Deployed: `npm run deploy`", repo)
+
+    assert verify is not None and verify.kind == "command"
+    assert verify.values == {
+        "key": "verify_contracts_command",
+        "command": '"npm run verify:contracts"',
+    }
+    assert deploy is None
+
+
+def test_type_checking_runs_the_script_the_repository_has(tmp_path: Path) -> None:
+    repo = _repo(
+        tmp_path, {"scripts": {"typecheck": "tsc -b"}, "devDependencies": {"typescript": "5"}}
+    )
+
+    recipe = recognise("Type check: 0 errors", repo)
+
+    assert recipe is not None and recipe.values["command"] == '"npm run typecheck"'

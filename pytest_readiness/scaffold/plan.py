@@ -35,7 +35,9 @@ _HEADING_WORDS: tuple[tuple[str, str], ...] = (
 
 # The category a recognised kind belongs to, when the heading's words name none.
 _KIND_CATEGORY: dict[str, str] = {
-    **dict.fromkeys(("build", "tests", "a11y", "lint", "format", "secrets"), Category.GATE),
+    **dict.fromkeys(
+        ("build", "tests", "a11y", "lint", "format", "secrets", "command"), Category.GATE
+    ),
     **dict.fromkeys(("migrations_applied", "dry_run", "rls", "integrity", "backup"), Category.DB),
     **dict.fromkeys(
         ("secrets_in_code", "github_actions", "deployed_version", "health", "monitoring"),

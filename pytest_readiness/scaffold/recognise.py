@@ -201,6 +201,48 @@ def _migrations(text: str, repo: Repository) -> Recipe:
     )
 
 
+def _typecheck(text: str, repo: Repository) -> Recipe:
+    names = ("typecheck", "type-check", "check-types", "types", "tsc")
+    command = _script_command(repo, names) or _inline_command(text, "t")
+    if command is None:
+        command = "mypy ." if repo.uses("mypy") else "npx tsc --noEmit"
+    return Recipe(
+        "command",
+        f"`{command}` exits 0",
+        ("vars.typecheck_command",),
+        {"key": "typecheck_command", "command": _literal(command)},
+    )
+
+
+# Only commands whose name says they check something: a line "Deploy: `npm run deploy`"
+# must never become a check that deploys.
+_CHECKING_COMMAND = re.compile(
+    r"^(?:(?:npm|pnpm|yarn)(?: run)?|npx|make|python -m|uv run|poetry run)\s+"
+    r"(?P<name>[\w:.-]*(?:check|test|lint|type|verify|audit|scan|validate|ci)[\w:.-]*)"
+)
+
+
+def checking_command(text: str) -> str | None:
+    """The first inline command of the line whose name says it checks (`npm run verify`)."""
+    for code in _CODE.findall(text):
+        if _CHECKING_COMMAND.match(code.strip()):
+            return str(code).strip()
+    return None
+
+
+def _named_command(text: str, repo: Repository) -> Recipe:
+    command = checking_command(text) or ""
+    found = _CHECKING_COMMAND.match(command)
+    name = found.group("name") if found else "check"
+    key = re.sub(r"\W+", "_", name).strip("_").lower() + "_command"
+    return Recipe(
+        "command",
+        f"`{command}` exits 0",
+        (f"vars.{key}",),
+        {"key": key, "command": _literal(command)},
+    )
+
+
 def _recipe(kind: str, what: str, *settings: str, **values: str) -> Callable[..., Recipe]:
     return lambda text, repo: Recipe(kind, what, settings, values)
 
@@ -436,10 +478,18 @@ _FEATURE_RULES: tuple[Rule, ...] = (
     ),
 )
 
-# Docs first: "Monitoring guides: Complete" is a document, not the monitoring probe.
+_TYPES_RULE = _rule(
+    r"\btype[- ]?check(s|ing|ed)?\b|\btypes?\b.*\b(pass|passes|passing|clean)\b"
+    r"|\btsc\b|\bmypy\b",
+    _typecheck,
+)
+
+# Docs first: "Monitoring guides: Complete" is a document, not the monitoring probe. Last,
+# any line naming a checking command in backticks ("`npm run verify`") runs that command.
 RULES: tuple[Rule, ...] = (
     *_DOCS_RULES,
     *_GATE_RULES,
+    _TYPES_RULE,
     *_DB_RULES,
     *_INFRA_RULES,
     *_FEATURE_RULES,
@@ -451,4 +501,6 @@ def recognise(text: str, repo: Repository) -> Recipe | None:
     for pattern, make in RULES:
         if pattern.search(text):
             return make(text, repo)
+    if checking_command(text):
+        return _named_command(text, repo)
     return None

@@ -33,6 +33,14 @@ TEMPLATES: dict[str, Template] = {
     evidence.expect(exit_status(result))
 """,
     ),
+    "command": Template(
+        ("readiness_env", "run", "evidence"),
+        (_EXIT,),
+        """\
+    result = run(readiness_env.vars.get("{key}", {command}))
+    evidence.expect(exit_status(result))
+""",
+    ),
     "tests": Template(
         ("readiness_env", "run", "evidence"),
         ("import time", _PROBE.format("junit")),
