@@ -33,6 +33,8 @@ _CODE = re.compile(r"`([^`]+)`")
 _PATH = re.compile(r"(?<![\w.:/])(/[\w./-]*)")
 _LESS_THAN = re.compile(r"<\s*(\d+)")
 _NUMBER = re.compile(r"\b(\d+)\b")
+_FORMAT_WORDS = ("fmt", "format", "prettier")
+_TYPES_WORDS = ("tsc", "type", "mypy")
 
 
 def _literal(value: object) -> str:
@@ -159,7 +161,8 @@ def _format(text: str, repo: Repository) -> Recipe:
         command = "black --check ."
     else:
         script = _script_command(repo, ("format:check", "fmt:check", "fmt", "format"))
-        command = script or _inline_command(text, "f") or "npx prettier --check ."
+        inline = next(filter(None, (_inline_command(text, w) for w in _FORMAT_WORDS)), None)
+        command = script or inline or "npx prettier --check ."
     return Recipe(
         "format",
         f"`{command}` finds every file formatted",
@@ -203,7 +206,8 @@ def _migrations(text: str, repo: Repository) -> Recipe:
 
 def _typecheck(text: str, repo: Repository) -> Recipe:
     names = ("typecheck", "type-check", "check-types", "types", "tsc")
-    command = _script_command(repo, names) or _inline_command(text, "t")
+    inline = next(filter(None, (_inline_command(text, w) for w in _TYPES_WORDS)), None)
+    command = _script_command(repo, names) or inline
     if command is None:
         command = "mypy ." if repo.uses("mypy") else "npx tsc --noEmit"
     return Recipe(
