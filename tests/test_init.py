@@ -376,3 +376,77 @@ def test_type_checking_runs_the_script_the_repository_has(tmp_path: Path) -> Non
     recipe = recognise("Type check: 0 errors", repo)
 
     assert recipe is not None and recipe.values["command"] == '"npm run typecheck"'
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "production-deployment-runbook.md",
+        "microservice-production-readiness-checklist.md",
+        "prc-release-foundations.md",
+        None,
+    ],
+)
+def test_the_checks_init_writes_pass_the_teams_formatter_and_linter(
+    tmp_path: Path, name: str | None
+) -> None:
+    repo = a_repository(tmp_path, DATA / name if name else None, TEAM_RUNBOOK)
+    assert readiness(repo, "init", "docs/runbook.md").returncode == 0
+    ruff = [sys.executable, "-m", "ruff"]
+
+    formatted = subprocess.run(
+        [*ruff, "format", "--isolated", "--check", "checks"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    linted = subprocess.run(
+        [*ruff, "check", "--isolated", "--select", "E4,E7,E9,F,I,UP,B", "checks"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    assert linted.returncode == 0, linted.stdout
+
+
+PYTHON_RUNBOOK = """\
+# Release checklist
+
+## Code Quality Gates
+
+- [ ] Unit tests: 100% passing
+- [ ] Lint: 0 errors, 0 warnings
+- [ ] Format: All files formatted (`ruff format --check`)
+- [ ] Security: 0 secrets detected
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_init_on_a_clean_python_repository_is_go_with_its_own_tools(tmp_path: Path) -> None:
+    repo = a_repository(tmp_path, text=PYTHON_RUNBOOK)
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "app"\n\n[tool.ruff]\nline-length = 88\n\n'
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        encoding="utf-8",
+    )
+    (repo / "tests" / "unit").mkdir(parents=True)
+    (repo / "tests" / "unit" / "test_app.py").write_text(
+        "def test_adds() -> None:\n    assert 1 + 1 == 2\n", encoding="utf-8"
+    )
+    (repo / ".gitignore").write_text("reports/\n.ruff_cache/\n__pycache__/\n", encoding="utf-8")
+    assert readiness(repo, "init", "docs/runbook.md").returncode == 0
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app")
+
+    status, report, output = run_readiness(repo)
+
+    assert status == 0, output
+    assert report["verdict"] == "GO"
+    assert {item["outcome"] for item in report["items"]} == {"passed"}
+    assert len(report["items"]) == 4

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pytest_readiness.model import Category
 from pytest_readiness.runbook import lines as runbook
-from pytest_readiness.scaffold import templates
+from pytest_readiness.scaffold import source, templates
 from pytest_readiness.scaffold.recognise import Recipe, recognise
 from pytest_readiness.scaffold.repository import Repository
 
@@ -232,16 +233,19 @@ def _check_files(planned: Sequence[PlannedLine]) -> list[tuple[str, str]]:
 def _check_module(items: Sequence[PlannedLine]) -> str:
     heading = items[0].line.heading_path[-1]
     used = [templates.TEMPLATES[item.recipe.kind] for item in items if item.recipe]
+    about = (
+        f"Heading: {json.dumps(heading, ensure_ascii=False)}. Each marker's title is the "
+        "runbook line it checks. Adjust a check through the setting its comment names, under "
+        "[tool.readiness.envs.<env>.vars] (or `.thresholds`)."
+    )
     header = (
-        f'"""Checks for the runbook heading {json.dumps(heading, ensure_ascii=False)}, '
-        "written by `readiness init`.\n\n"
-        "Each marker's title is the runbook line it checks. Adjust a check through the setting\n"
-        "its comment names, under [tool.readiness.envs.<env>.vars] (or `.thresholds`).\n"
-        '"""\n'
+        '"""Checks `readiness init` wrote for one heading of the runbook.\n\n'
+        + textwrap.fill(about, source.LINE_LENGTH, break_long_words=False)
+        + '\n"""\n'
     )
     imports = _import_blocks([imp for template in used for imp in template.imports])
     checks = "\n".join(_check_source(item) for item in items)
-    return f"{header}\n{imports}\n\n{checks}"
+    return source.wrap(f"{header}\n{imports}\n\n{checks}")
 
 
 def _import_blocks(imports: Sequence[str]) -> str:
@@ -282,9 +286,16 @@ def _check_source(item: PlannedLine) -> str:
     assert recipe is not None and item.function is not None
     template = templates.TEMPLATES[recipe.kind]
     settings = ", ".join(recipe.settings) if recipe.settings else "none"
+    comment = textwrap.fill(
+        f"Checks: {recipe.what}. Adjust: {settings}.",
+        source.LINE_LENGTH,
+        initial_indent="# ",
+        subsequent_indent="# ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     return (
-        f"\n# Checks: {recipe.what}.\n"
-        f"# Adjust: {settings}.\n"
+        f"\n{comment}\n"
         f"@pytest.mark.{item.section}({json.dumps(check_title(item.line), ensure_ascii=False)})\n"
         f"def {item.function}({', '.join(template.fixtures)}):\n"
         + template.body.format(**recipe.values)

@@ -205,7 +205,8 @@ TEMPLATES: dict[str, Template] = {
         ("readiness_env", "http_client", "evidence"),
         (_FAILED, _PROBE.format("monitoring")),
         """\
-    urls = [readiness_env.vars.get(key) for key in ("prometheus_url", "alertmanager_url")]
+    keys = ("prometheus_url", "alertmanager_url")
+    urls = [readiness_env.vars.get(key) for key in keys]
     if not all(urls):
         raise CheckFailed("set vars.prometheus_url and vars.alertmanager_url")
     prometheus, alertmanager = (http_client(url) for url in urls)
@@ -272,10 +273,11 @@ TEMPLATES: dict[str, Template] = {
     api = http_client(
         settings["chatwoot_url"], headers=chatwoot.headers(settings["chatwoot_token"])
     )
+    account, inbox = settings["chatwoot_account_id"], settings["chatwoot_inbox"]
     integrations = settings.get("integrations_path", "/api/integrations")
     evidence.expect(
         all_of(
-            chatwoot.inbox_listed(api, settings["chatwoot_account_id"], settings["chatwoot_inbox"]),
+            chatwoot.inbox_listed(api, account, inbox),
             chatwoot.integration_enabled(http, integrations, "chatwoot"),
         )
     )
