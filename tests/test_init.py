@@ -191,7 +191,7 @@ def test_init_on_a_team_runbook_with_steps_nesting_links_and_comments(tmp_path: 
     assert config["envs"]["local"]["base_url"] == "${READINESS_LOCAL_URL:-http://localhost:5173}"
     checks = (repo / "checks" / "test_quality.py").read_text(encoding="utf-8")
     assert '"npm run build"' in checks
-    assert "npm run test -- --reporter=junit --outputFile=reports/junit/unit.xml" in checks
+    assert "npm run test -- --run --reporter=junit --outputFile=reports/junit/unit.xml" in checks
     assert "npm run lint -- --format json --output-file reports/lint.json" in checks
     assert '"npx prettier --check ."' in checks
     service = (repo / "checks" / "test_service.py").read_text(encoding="utf-8")
@@ -450,3 +450,36 @@ def test_init_on_a_clean_python_repository_is_go_with_its_own_tools(tmp_path: Pa
     assert report["verdict"] == "GO"
     assert {item["outcome"] for item in report["items"]} == {"passed"}
     assert len(report["items"]) == 4
+
+
+def test_pnpm_gets_its_arguments_without_a_double_dash_and_vitest_runs_once(
+    tmp_path: Path,
+) -> None:
+    package = {
+        "scripts": {"lint": "eslint .", "test:unit": "vitest run"},
+        "devDependencies": {"eslint": "9", "vitest": "1"},
+    }
+    repo = _repo(tmp_path, package, files=("pnpm-lock.yaml",))
+
+    lint = recognise("Lint: clean", repo)
+    tests = recognise("Unit tests: passing", repo)
+
+    assert lint is not None and lint.values["lint_command"] == (
+        '"pnpm run lint --format json --output-file reports/lint.json"'
+    )
+    assert tests is not None and tests.values["command"] == (
+        '"pnpm run test:unit --reporter=junit --outputFile=reports/junit/unit.xml"'
+    )
+
+
+def test_init_warns_when_the_checklist_folder_already_holds_other_checks(
+    tmp_path: Path,
+) -> None:
+    repo = a_repository(tmp_path, DATA / "production-deployment-runbook.md")
+    (repo / "checks").mkdir()
+    (repo / "checks" / "test_ours.py").write_text("", encoding="utf-8")
+
+    done = readiness(repo, "init", "docs/runbook.md")
+
+    assert done.returncode == 0, done.stderr
+    assert "checks/ also holds checks/test_ours.py" in done.stdout

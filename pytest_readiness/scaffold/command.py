@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.scaffold import config_text, repository
-from pytest_readiness.scaffold.plan import Plan, PlannedLine, make_plan
+from pytest_readiness.scaffold.plan import CHECKLIST, Plan, PlannedLine, make_plan
 
 _READINESS_TABLE = re.compile(r"^\s*\[\[?\s*tool\.readiness\s*[.\]]")
 _ANY_TABLE = re.compile(r"^\s*\[")
@@ -49,11 +49,25 @@ def init(root: Path, runbook_arg: str | None, *, force: bool = False) -> Written
     clashes = _clashes(root, contents, config_name)
     if clashes and not force:
         raise InitRefused(_refusal(root, contents, clashes))
+    others = _other_checks(root, contents)
     for name, text in contents.items():
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    return Written(plan, tuple(contents), summary(plan, tuple(contents)))
+    message = summary(plan, tuple(contents))
+    if others:
+        message += (
+            f"\nnote: {CHECKLIST}/ also holds {', '.join(others)}: a line bound by one of "
+            "them and by a new check is a double binding (exit 4); delete one of the two"
+        )
+    return Written(plan, tuple(contents), message)
+
+
+def _other_checks(root: Path, contents: dict[str, str]) -> list[str]:
+    folder = root / CHECKLIST
+    found = sorted(folder.rglob("test_*.py")) if folder.is_dir() else []
+    names = [path.relative_to(root).as_posix() for path in found]
+    return [name for name in names if name not in contents]
 
 
 def _runbook_path(root: Path, given: str | None) -> Path:

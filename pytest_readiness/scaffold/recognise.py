@@ -85,19 +85,26 @@ def _test_command(text: str, repo: Repository, suite: str, junit: str) -> str:
     }[suite]
     script = next((name for name in scripts if repo.has_script(name)), None)
     if suite == "e2e" and repo.uses("@playwright/test"):
-        base = f"{repo.script(script)} --" if script else "npx playwright test"
+        base = repo.script_with_arguments(script) if script else "npx playwright test"
         return f"PLAYWRIGHT_JUNIT_OUTPUT_NAME={junit} {base} --reporter=junit"
     if repo.uses("vitest"):
-        base = f"{repo.script(script)} --" if script else "npx vitest run"
-        return f"{base} --reporter=junit --outputFile={junit}"
+        return f"{_vitest(repo, script)} --reporter=junit --outputFile={junit}"
     if repo.uses("jest") and repo.uses("jest-junit"):
-        base = f"{repo.script(script)} --" if script else "npx jest --ci"
+        base = repo.script_with_arguments(script) if script else "npx jest --ci"
         return f"JEST_JUNIT_OUTPUT_FILE={junit} {base} --reporters=default --reporters=jest-junit"
     if repo.uses("pytest") and not repo.has_package_json:
         folder = f" tests/{suite}" if repo.folder(f"tests/{suite}") else ""
         return f"python -m pytest -q{folder} --junitxml={junit}"
     inline = _inline_command(text, "test")
     return inline or (repo.script(script) if script else f"npm run test:{suite}")
+
+
+def _vitest(repo: Repository, script: str | None) -> str:
+    """Vitest through the script, once: a bare `vitest` script would watch."""
+    if script is None:
+        return "npx vitest run"
+    once = "" if re.search(r"\bvitest run\b|--run\b", repo.scripts[script]) else " --run"
+    return f"{repo.script_with_arguments(script)}{once}"
 
 
 def _tests(text: str, repo: Repository) -> Recipe:
@@ -134,8 +141,10 @@ def _lint(text: str, repo: Repository) -> Recipe:
     node = repo.has_package_json or (inline or "").startswith(("npm", "pnpm", "yarn"))
     if repo.uses("eslint") or (node and not repo.uses("ruff")):
         tool = "eslint"
-        script = _script_command(repo, ("lint",)) or inline
-        base = f"{script} --" if script else "npx eslint ."
+        if repo.has_script("lint"):
+            base = repo.script_with_arguments("lint")
+        else:
+            base = f"{inline} --" if inline else "npx eslint ."
         command = f"{base} --format json --output-file {report}"
     else:
         tool = "ruff"

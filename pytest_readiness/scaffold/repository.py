@@ -40,6 +40,10 @@ class Repository:
         """The command that runs npm script `name` with the package manager the repo uses."""
         return f"{self.runner} run {name}"
 
+    def script_with_arguments(self, name: str) -> str:
+        """The script's command ready for extra arguments: npm needs `--`, pnpm and yarn not."""
+        return f"{self.script(name)} --" if self.runner == "npm" else self.script(name)
+
     def uses(self, tool: str) -> bool:
         """Whether the repository depends on or configures `tool` (node or Python)."""
         return tool in self.node_packages or tool in self.python_tools
