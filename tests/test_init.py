@@ -483,3 +483,37 @@ def test_init_warns_when_the_checklist_folder_already_holds_other_checks(
 
     assert done.returncode == 0, done.stderr
     assert "checks/ also holds checks/test_ours.py" in done.stdout
+
+
+def test_pytest_readiness_init_refuses_like_the_console_script(tmp_path: Path) -> None:
+    repo = a_repository(tmp_path, DATA / "production-deployment-runbook.md")
+    (repo / "readiness.toml").write_text('runbook = "other.md"\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(WORKTREE)}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--readiness-init", "docs/runbook.md"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 4, done.stdout
+    assert "nothing written: readiness.toml" in done.stdout
+    assert (repo / "readiness.toml").read_text(encoding="utf-8") == 'runbook = "other.md"\n'
+    assert not (repo / "checks").exists()
+
+
+def test_the_checklist_readme_lists_each_manual_line_and_how_to_sign_it_off(
+    tmp_path: Path,
+) -> None:
+    repo = a_repository(tmp_path, DATA / "production-deployment-runbook.md")
+
+    assert readiness(repo, "init", "docs/runbook.md").returncode == 0
+
+    readme = (repo / "checks" / "README.md").read_text(encoding="utf-8")
+    assert "readiness sign-off" in readme
+    assert "CEO approval required" in readme
+    assert "Weekly retrospective (after the deploy: `--stage=post`)" in readme
+    assert "Build: PASSING" not in readme

@@ -204,8 +204,13 @@ def _readme(planned: Sequence[PlannedLine]) -> str:
         "",
     ]
     manual = [p for p in planned if p.recipe is None]
-    rows += [f"- line {p.line.line_number}: {p.line.text}" for p in manual] or ["(none)"]
+    rows += [_readme_row(p) for p in manual] or ["(none)"]
     return "\n".join(rows) + "\n"
+
+
+def _readme_row(item: PlannedLine) -> str:
+    when = " (after the deploy: `--stage=post`)" if item.section == runbook.POST else ""
+    return f"- line {item.line.line_number}: {item.line.text}{when}"
 
 
 def _slug(text: str, limit: int) -> str:
