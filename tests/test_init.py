@@ -517,3 +517,77 @@ def test_the_checklist_readme_lists_each_manual_line_and_how_to_sign_it_off(
     assert "CEO approval required" in readme
     assert "Weekly retrospective (after the deploy: `--stage=post`)" in readme
     assert "Build: PASSING" not in readme
+
+
+VITE_APP = {
+    "package.json": json.dumps(
+        {
+            "name": "viteapp",
+            "private": True,
+            "type": "module",
+            "scripts": {"build": "vite build", "dev": "vite", "lint": "eslint .", "test": "vitest"},
+            "devDependencies": {
+                "vite": "^5.4.0",
+                "vitest": "^2.1.0",
+                "eslint": "^9.9.0",
+                "@eslint/js": "^9.9.0",
+                "prettier": "^3.3.0",
+            },
+        },
+        indent=2,
+    )
+    + "\n",  # as npm and prettier write it
+    "index.html": "<!doctype html>\n<html>\n  <head>\n    <title>app</title>\n  </head>\n"
+    '  <body>\n    <script type="module" src="/src/sum.js"></script>\n  </body>\n</html>\n',
+    "src/sum.js": "export function sum(a, b) {\n  return a + b;\n}\n",
+    "src/sum.test.js": 'import { expect, test } from "vitest";\nimport { sum } from "./sum.js";\n\n'
+    'test("adds", () => {\n  expect(sum(1, 2)).toBe(3);\n});\n',
+    "eslint.config.js": 'import js from "@eslint/js";\n\nexport default [\n'
+    '  js.configs.recommended,\n  { ignores: ["dist/", "reports/", "node_modules/"] },\n];\n',
+    ".prettierignore": "dist/\nreports/\nnode_modules/\n",
+    ".gitignore": "node_modules/\ndist/\nreports/\n",
+}
+
+VITE_RUNBOOK = """\
+# Release
+
+## Code Quality Gates
+
+- [ ] Build: PASSING (`npm run build` exit code 0)
+- [ ] Unit tests: 100% passing (`npm run test:unit`)
+- [ ] Lint: 0 errors, 0 warnings (`npm run lint`)
+- [ ] Format: All files formatted (`npm run fmt`)
+- [ ] Security: 0 secrets detected
+"""
+
+
+@pytest.mark.slow
+def test_init_on_a_vite_app_runs_the_scripts_and_tools_it_has_and_is_go(tmp_path: Path) -> None:
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    repo = a_repository(tmp_path, text=VITE_RUNBOOK)
+    for name, text in VITE_APP.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    installed = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if installed.returncode != 0:
+        pytest.skip(f"npm install failed (registry unreachable?): {installed.stderr[-300:]}")
+    assert readiness(repo, "init", "docs/runbook.md").returncode == 0
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app")
+
+    status, report, output = run_readiness(repo)
+
+    assert status == 0, output
+    commands = " ".join(e["summary"] for item in report["items"] for e in item["evidence"])
+    assert "npm run test -- --run --reporter=junit --outputFile=reports/junit/unit.xml" in commands
+    assert "npm run lint -- --format json --output-file reports/lint.json" in commands
+    assert "npx prettier --check ." in commands
+    assert {item["outcome"] for item in report["items"]} == {"passed"}
