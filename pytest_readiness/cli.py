@@ -1,4 +1,9 @@
-"""The `readiness` console script: record a human sign-off for a runbook line.
+"""The `readiness` console script: scaffold a checklist, record a human sign-off.
+
+    readiness init docs/runbook.md
+
+writes the `[tool.readiness]` config and a check per recognised runbook line (see
+docs/init.md); it never overwrites a file without `--force`.
 
     readiness sign-off "CEO approval required" --env production --by "Justin" --role CEO
 
@@ -23,6 +28,7 @@ from pytest_readiness.probes import git as commits
 from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.runbook import signoffs
 from pytest_readiness.runbook.records import RecordError
+from pytest_readiness.scaffold import command as scaffold
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -46,9 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="readiness", description="Record human sign-offs for runbook lines."
+        prog="readiness",
+        description="Scaffold a readiness checklist from a runbook; record human sign-offs.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    init = commands.add_parser(
+        "init", help="write the [tool.readiness] config and checks/ for a team's runbook"
+    )
+    init.add_argument("runbook", nargs="?", help="the runbook Markdown file (default: found)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--root", type=Path, help="the repository (default: the current folder)")
+    init.set_defaults(run=_init)
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
@@ -61,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--root", type=Path, help="project folder (default: found from here)")
     sign.set_defaults(run=_sign_off)
     return parser
+
+
+def _init(args: argparse.Namespace) -> str:
+    try:
+        return scaffold.init(args.root or Path.cwd(), args.runbook, force=args.force).message
+    except scaffold.InitRefused as exc:
+        raise Refused(str(exc)) from None
 
 
 def _sign_off(args: argparse.Namespace) -> str:
