@@ -77,7 +77,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     commit = _approved_commit(root, args.commit)
     record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
     signoff = signoffs.SignOff(
-        item=line.text,
+        item=runbook.name_of(line, book.checklist()),
         env=args.env,
         commit=commit,
         by=args.by,

@@ -224,7 +224,7 @@ def _finish_check(
 def _manual_item(
     line: RunbookLine, phase: int, category: str, blocking: bool, review: SignOffReview
 ) -> Item:
-    status = review.for_title(line.text)
+    status = review.for_line(line)
     return Item(
         id=f"{MANUAL_ID_PREFIX}:{line.line_number}",
         title=line.text,
@@ -240,7 +240,9 @@ def _manual_item(
 def _apply_waiver(
     item: Item, line: RunbookLine, source: RunbookSource, env: str, today: date
 ) -> Item:
-    decision = waivers.decide(item.outcome, source.waivers, title=line.text, env=env, today=today)
+    decision = waivers.decide(
+        item.outcome, source.waivers, title=line.text, env=env, today=today, line=line
+    )
     waiver = decision.to_dict()
     if waiver is None:
         return item

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import Outcome
-from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.lines import (
+    RunbookLine,
+    closest_line,
+    describe_closest,
+    name_of,
+    normalise,
+    resolve,
+)
 from pytest_readiness.runbook.records import RecordError, check_keys, read_entries, require_text
 
 DEFAULT_PATH = "readiness/waivers.toml"
@@ -83,11 +90,18 @@ def load(
 
 
 def decide(
-    outcome: Outcome, waivers: Iterable[Waiver], *, title: str, env: str, today: date
+    outcome: Outcome,
+    waivers: Iterable[Waiver],
+    *,
+    title: str,
+    env: str,
+    today: date,
+    line: RunbookLine | None = None,
 ) -> WaiverDecision:
-    """Apply the waivers for `title` in `env` to the line's outcome as of `today`."""
+    """Apply the waivers for `title` (or `line`, named by heading path) in `env` to the
+    line's outcome as of `today`."""
     key = normalise(title)
-    mine = [w for w in waivers if w.env == env and normalise(w.item) == key]
+    mine = [w for w in waivers if w.env == env and _names(w, key, line)]
     if not mine:
         return WaiverDecision(outcome)
     current = [w for w in mine if not w.expired(today)]
@@ -104,6 +118,13 @@ def decide(
         else f"sign-off waived until {best.expires} by {best.accepted_by}: {best.justification}"
     )
     return WaiverDecision(Outcome.WAIVED, "applied", best, note)
+
+
+def _names(waiver: Waiver, key: str, line: RunbookLine | None) -> bool:
+    """True when the waiver's item is the title, or names `line` by its heading path."""
+    if normalise(waiver.item) == key:
+        return True
+    return line is not None and bool(resolve(waiver.item, (line,)))
 
 
 def decide_all(
@@ -125,10 +146,15 @@ def _parse(
 ) -> Waiver:
     check_keys(path, number, raw, KEYS)
     item = require_text(path, number, raw, "item")
-    keys = {line.key for line in lines}
-    if normalise(item) not in keys:
+    found = resolve(item, lines)
+    if not found:
         near = describe_closest(closest_line(item, lines))
         raise RecordError(path, number, f"unknown runbook line; {near}", item)
+    if len(found) > 1:
+        names = "; ".join(repr(name_of(line, lines)) for line in found)
+        raise RecordError(
+            path, number, f"the text of {len(found)} runbook lines; name one: {names}", item
+        )
     env = require_text(path, number, raw, "env")
     if envs is not None and env not in envs:
         known = ", ".join(sorted(envs))
