@@ -193,9 +193,7 @@ def review(
     return SignOffReview(result, tuple(orphans))
 
 
-def _not_one_line(
-    item: str, found: Sequence[RunbookLine], lines: Sequence[RunbookLine]
-) -> str:
+def _not_one_line(item: str, found: Sequence[RunbookLine], lines: Sequence[RunbookLine]) -> str:
     """Why a sign-off names no line: none has its text, or several do (name one by path)."""
     if not found:
         return f"{item!r} is not a runbook line; {describe_closest(closest_line(item, lines))}"
