@@ -122,7 +122,7 @@ def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbo
     if not path.is_file():
         raise Refused(f"runbook {path} (config key runbook) does not exist")
     try:
-        sections = runbook.sections_from_config(settings.raw.get("sections"))
+        sections = runbook.sections_from_config(settings.raw.get("sections"), settings.categories)
     except runbook.SectionsError as exc:
         raise Refused(f"{settings.source}: {exc}") from None
     try:

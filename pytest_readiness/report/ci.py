@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Report
+from pytest_readiness.model import Item, Report
 from pytest_readiness.redact import Redactor
 from pytest_readiness.run.session import ReadinessSession
 
@@ -51,7 +51,6 @@ def junit_properties(readiness: ReadinessSession, nodeid: str) -> list[tuple[str
     spec = readiness.spec(nodeid)
     if spec is None:
         return []
-    phase = readiness.phase_name(spec.phase)
     record = readiness.records.get(nodeid)
     if nodeid in readiness.not_run or record is None or record.outcome is None:
         outcome = "not-run"
@@ -59,7 +58,7 @@ def junit_properties(readiness: ReadinessSession, nodeid: str) -> list[tuple[str
         outcome = str(record.outcome)
     values = {
         "readiness_category": spec.category,
-        "readiness_phase": f"{spec.phase}. {CATEGORY_TITLES.get(phase, phase)}",
+        "readiness_phase": readiness.phase_label(spec.phase),
         "readiness_outcome": outcome,
         "readiness_runbook_line": spec.title,
         "readiness_blocking": "yes" if spec.blocking else "no",

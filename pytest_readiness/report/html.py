@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.model import CATEGORY_TITLES, Evidence
+from pytest_readiness.model import Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.page import render_summary
@@ -232,10 +232,7 @@ def _flat(value: Any) -> str:
 
 
 def _phase_label(phase: int, session: ReadinessSession) -> str:
-    if not 0 < phase <= len(session.config.phases):
-        return ""
-    name = session.config.phases[phase - 1]
-    return f"{phase}. {CATEGORY_TITLES.get(name, name)}"
+    return session.phase_label(phase)
 
 
 def _row_outcome(report: pytest.TestReport, info: dict[str, Any]) -> str:

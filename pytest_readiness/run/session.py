@@ -30,6 +30,7 @@ from pytest_readiness.probes import git as commits
 from pytest_readiness.redact import Redactor
 from pytest_readiness.run.retry import Retry
 from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import phases as run_phases
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
@@ -156,6 +157,8 @@ class ReadinessSession:
         self.interrupted = False
         self.report: Report | None = None
         self.runbook: binding.RunbookSource | None = None
+        # The categories until collection binds the checks to the runbook's headings.
+        self.phases = run_phases.of_categories(config.phases)
         # Only the process that started the run writes its reports (never a forked child).
         self.pid = os.getpid()
         # What narrowed the run (`-m db`, node ids); `selected` is None until collection ends.
@@ -216,7 +219,13 @@ class ReadinessSession:
         return self._specs.get(nodeid)
 
     def phase_name(self, order: int) -> str:
-        return self.config.phases[order - 1]
+        return self.phases.name(order)
+
+    def phase_label(self, order: int) -> str:
+        """ "2. Database Readiness": the phase's number and title, empty for no such phase."""
+        if not 0 < order <= len(self.phases.phases):
+            return ""
+        return f"{order}. {self.phases.phases[order - 1].title}"
 
     # -- fail-fast ---------------------------------------------------------------------------
 
@@ -284,7 +293,8 @@ class ReadinessSession:
             env=self.env_name,
             stage=self.stage,
             items=items,
-            phases=self.config.phases,
+            phases=self.phases.names,
+            phase_titles=self.phases.titles,
             started_at=_iso(self.started_at),
             finished_at=_iso(finished),
             complete=complete and not unfinished,
@@ -331,6 +341,7 @@ class ReadinessSession:
             today=date.today(),
             manual_blocking=bool(self.environment.get("manual_blocking", True)),
             config=self.config,
+            phases=self.phases,
         )
         return finished, extra
 

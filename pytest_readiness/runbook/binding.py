@@ -28,6 +28,7 @@ from pytest_readiness.runbook import signoffs, waivers
 from pytest_readiness.runbook.lines import Binding as Binding
 from pytest_readiness.runbook.lines import Check as Check
 from pytest_readiness.runbook.lines import Runbook, RunbookLine
+from pytest_readiness.runbook.phases import Phases, of_binding
 from pytest_readiness.runbook.records import RecordError
 from pytest_readiness.runbook.signoffs import SignOff, SignOffReview
 from pytest_readiness.runbook.waivers import Waiver
@@ -65,7 +66,7 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
     if not path.is_file():
         raise RunbookSetupError(f"{where}: runbook {str(name)!r} does not exist ({path})")
     try:
-        sections = runbook.sections_from_config(config.raw.get("sections"))
+        sections = runbook.sections_from_config(config.raw.get("sections"), config.categories)
     except runbook.SectionsError as exc:
         raise RunbookSetupError(f"{where}: {exc}") from None
     try:
@@ -156,19 +157,23 @@ def finish_items(
     today: date,
     manual_blocking: bool,
     config: ReadinessConfig,
+    phases: Phases | None = None,
 ) -> tuple[Item, ...]:
     """The run's items plus one per manual line, with sign-offs and waivers applied.
 
     Check items keep their outcome unless a valid waiver turns a failure into `waived`;
     manual lines are `signed-off` with a valid sign-off, else `manual` ("awaiting
-    sign-off"), blocking when `manual_blocking`. Sorted by phase, then runbook line.
+    sign-off"), blocking when `manual_blocking`, in the phase of their heading (`phases`,
+    by default the binding's headings in runbook order). Sorted by phase, then runbook line.
     """
+    phases = phases or of_binding(binding)
     review = _review(source, binding, env, commit, config.root)
     finished = [_finish_check(item, binding, source, env, today) for item in items]
     for line in binding.manual:
-        # Post-deploy lines have no category of their own: they come after every phase.
+        # Post-deploy lines have no category of their own: they take the last one's.
         category = line.category or config.phases[-1]
-        manual = _manual_item(line, config.phase_of(category), category, manual_blocking, review)
+        phase = phases.order_of_line(line)
+        manual = _manual_item(line, phase, category, manual_blocking, review)
         finished.append(_apply_waiver(manual, line, source, env, today))
     return tuple(sorted(finished, key=_run_order))
 
