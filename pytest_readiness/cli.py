@@ -92,7 +92,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     signoffs.append(record, signoff)
     shown = record.relative_to(root) if record.is_relative_to(root) else record
     return (
-        f"Recorded: {line.text!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"Recorded: {signoff.item!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
         f"in {shown}. Commit that file so the approval goes through review."
     )
 

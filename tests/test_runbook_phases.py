@@ -312,3 +312,52 @@ def test_a_public_checklist_reports_in_its_own_headings(project, pytester, name,
     assert [p["order"] for p in report["phases"]] == list(range(1, len(phases) + 1))
     assert all(p["items"] for p in report["phases"])
     assert not any(mark in i["title"] for i in report["items"] for mark in ("**", "]("))
+
+
+def test_phases_follow_the_runbook_not_the_category_order(team):
+    team.config(
+        CONFIG.format(extra="")
+        .replace('"Pre-flight" = "gate"', '"Pre-flight" = "docs"')
+        .replace('"Launch" = "feature"', '"Launch" = "gate"')
+    )
+    team.checks(CHECKS.replace("@pytest.mark.feature(", "@pytest.mark.gate("))
+    team.run()
+    phases = team.report()["phases"]
+    assert [p["name"] for p in phases] == ["Pre-flight", "Front-end", "Launch"]
+
+
+def test_a_phase_budget_may_name_a_runbook_heading(team):
+    team.config(CONFIG.format(extra='phase_budgets = { "Front-end" = 600 }'))
+    assert team.run().ret == 1  # accepted: the manual lines block, nothing else
+    team.config(CONFIG.format(extra='phase_budgets = { "Frontend" = 600 }'))
+    result = team.run()
+    assert result.ret == 4
+    assert "phase_budgets.Frontend is not a phase" in result.stderr.str()
+    assert "Front-end" in result.stderr.str()
+
+
+def test_workers_report_the_same_heading_phases(team, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    team.run_subprocess()
+    sequential = team.report()
+    team.run_subprocess("-n", "2")
+    parallel = team.report()
+    assert parallel["phases"] == sequential["phases"]
+    assert [p["name"] for p in parallel["phases"]] == ["Pre-flight", "Front-end", "Launch"]
+    phases = {item["id"]: item["phase"] for item in sequential["items"]}
+    assert {item["id"]: item["phase"] for item in parallel["items"]} == phases
+
+
+def test_a_heading_budget_bounds_only_that_headings_phase(team):
+    team.config(CONFIG.format(extra='phase_budgets = { "Front-end" = 0.001 }'))
+    team.checks(
+        "import time\n"
+        + CHECKS.replace("def test_bundle(): pass", "def test_bundle(): time.sleep(0.5)")
+    )
+    team.run()
+    items = team.items()
+    bundle = items["Bundle size within budget"]
+    assert bundle["outcome"] in ("failed", "error")
+    assert "phase budget of 0.001 s exceeded" in bundle["reason"]
+    assert items["Database migrations reviewed"]["outcome"] == "passed"
+    assert items["Flip the feature flag"]["outcome"] == "passed"
