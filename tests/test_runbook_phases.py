@@ -153,9 +153,13 @@ def test_the_html_escapes_runbook_markup_it_does_not_render(team, pytester):
     assert "Check alert(1) and [bad](javascript:alert(1)) links" in team.items()
 
 
-def test_the_markdown_checklist_keeps_the_teams_markdown(team):
+def test_the_markdown_checklist_keeps_the_teams_markdown(team, pytester):
+    runbook = pytester.path / "runbook.md"
+    runbook.write_text(runbook.read_text().replace("## Launch", "## *Launch*"))
     team.run()
+    assert team.report()["phases"][2]["name"] == "Launch"
     markdown = team.text(suffix="md")
+    assert "## *Launch*" in markdown
     assert "- [ ] **Build** passes on `main`" in markdown
     assert "- [x] Read the [release guide](https://example.com/guide) before starting" in markdown
     assert "- [ ] Read the LATO guide<!-- unless not doing a LATO -->." in markdown

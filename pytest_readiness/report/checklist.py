@@ -64,10 +64,11 @@ def _headings_to_open(shown: tuple[str, ...], line: RunbookLine) -> list[str]:
     if shown == path:
         return []
     levels = line.heading_levels or tuple(range(1, len(path) + 1))
+    written = line.heading_markdown if len(line.heading_markdown) == len(path) else path
     common = 0
     while common < min(len(shown), len(path)) and shown[common] == path[common]:
         common += 1
-    return [f"{'#' * levels[i]} {path[i]}" for i in range(common, len(path))]
+    return [f"{'#' * levels[i]} {written[i]}" for i in range(common, len(path))]
 
 
 def checklist_sections(

@@ -143,6 +143,8 @@ class RunbookLine:
     markdown: str = ""
     # How many headings of `heading_path` lead to the mapped one: the line's phase heading.
     phase_depth: int = 0
+    # The headings as the team wrote them (Markdown); `heading_path` is their plain text.
+    heading_markdown: tuple[str, ...] = ()
 
     @property
     def category(self) -> str | None:
@@ -380,14 +382,14 @@ def parse(
     mapping = {_heading_key(k): str(v) for k, v in (sections or DEFAULT_SECTIONS).items()}
     tokens = _markdown().parse(text)
     lines: list[RunbookLine] = []
-    path: list[tuple[int, str]] = []
+    path: list[tuple[int, str, str]] = []
     lists: list[str] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             level = int(token.tag[1:])
-            title = _plain(tokens[index + 1].children or ())
-            path = [(lvl, t) for lvl, t in path if lvl < level]
-            path.append((level, title))
+            heading = tokens[index + 1]
+            path = [entry for entry in path if entry[0] < level]
+            path.append((level, _plain(heading.children or ()), heading.content.strip()))
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             lists.append(token.type)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
@@ -426,7 +428,7 @@ def _list_line(
     tokens: Sequence[Token],
     index: int,
     ordered: bool,
-    path: Sequence[tuple[int, str]],
+    path: Sequence[tuple[int, str, str]],
     mapping: Mapping[str, str],
 ) -> RunbookLine | None:
     if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
@@ -441,10 +443,10 @@ def _list_line(
     text = plain[task.end() :].strip() if task and _TASK.match(plain) else plain
     if not text:
         return None
-    headings = tuple(title for _, title in path)
+    headings = tuple(title for _, title, _ in path)
     depth, section = _section_for(headings, mapping)
     return RunbookLine(
-        heading_levels=tuple(level for level, _ in path),
+        heading_levels=tuple(level for level, _, _ in path),
         text=text,
         heading_path=headings,
         line_number=_line_of(inline),
@@ -454,6 +456,7 @@ def _list_line(
         optional=task is None and not _REQUIRED.search(text),
         markdown=markdown,
         phase_depth=depth,
+        heading_markdown=tuple(written for _, _, written in path),
     )
 
 

@@ -67,11 +67,6 @@ class Phases:
         path = line.phase_path
         return next(n for n, phase in enumerate(self.phases, start=1) if phase.path == path)
 
-    def order_of_category(self, category: str) -> int:
-        """The number of the first phase of `category` (the last phase when none has it)."""
-        found = (n for n, phase in enumerate(self.phases, start=1) if phase.category == category)
-        return next(found, len(self.phases))
-
 
 def of_categories(categories: Sequence[str]) -> Phases:
     """Without a runbook: one phase per category, titled like the shipped runbook's."""
