@@ -365,3 +365,17 @@ def test_a_heading_budget_bounds_only_that_headings_phase(team):
     assert "phase budget of 0.001 s exceeded" in bundle["reason"]
     assert items["Database migrations reviewed"]["outcome"] == "passed"
     assert items["Flip the feature flag"]["outcome"] == "passed"
+
+
+def test_fail_fast_does_not_stop_on_a_failure_waived_by_heading_path(team, pytester):
+    (pytester.path / "readiness").mkdir()
+    (pytester.path / "readiness" / "waivers.toml").write_text(
+        '[[waiver]]\nitem = "Back-end > Other (treat as last resort)"\nenv = "local"\n'
+        'justification = "known"\naccepted_by = "Ana"\nexpires = 2099-01-01\n'
+    )
+    team.checks(CHECKS + '\n@pytest.mark.gate("Other (treat as last resort)")\n'
+                "def test_other(): assert False\n")  # fmt: skip
+    team.run("--readiness-fail-fast")
+    lines = by_line(team.report())
+    assert lines[16]["outcome"] == "waived"
+    assert team.items()["Flip the feature flag"]["outcome"] == "passed"

@@ -271,7 +271,7 @@ class ReadinessSession:
         if self.runbook is None or spec is None:
             return False
         return binding.waives_failure(
-            self.runbook, spec.title, env=self.env_name, today=date.today()
+            self.runbook, spec.title, env=self.env_name, today=date.today(), category=spec.category
         )
 
     # -- the report --------------------------------------------------------------------------

@@ -198,9 +198,15 @@ def report_extra(
     }
 
 
-def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) -> bool:
-    """True when a current waiver covers `title`: fail-fast should not stop on its failure."""
-    decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
+def waives_failure(
+    source: RunbookSource, title: str, *, env: str, today: date, category: str | None = None
+) -> bool:
+    """True when a current waiver covers the check `title` (of `category`) binds to:
+    fail-fast should not stop on its failure."""
+    line = source.runbook.line_of_check(title, category)
+    decision = waivers.decide(
+        Outcome.FAILED, source.waivers, title=title, env=env, today=today, line=line
+    )
     return decision.outcome is Outcome.WAIVED
 
 

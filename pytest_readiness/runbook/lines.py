@@ -229,6 +229,10 @@ class Runbook:
         found = resolve(title, self.checklist() if lines is None else lines)
         return found[0] if found else None
 
+    def line_of_check(self, title: str, category: str | None = None) -> RunbookLine | None:
+        """The line a check with this title and category binds to (see `bind`)."""
+        return _line_for(Check(title, "", category), self.checklist(optional=True))
+
     def closest(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
         """The line most similar to `title` (difflib), for "did you mean" messages."""
         pool = self.checklist() if lines is None else lines
