@@ -379,3 +379,15 @@ def test_fail_fast_does_not_stop_on_a_failure_waived_by_heading_path(team, pytes
     lines = by_line(team.report())
     assert lines[16]["outcome"] == "waived"
     assert team.items()["Flip the feature flag"]["outcome"] == "passed"
+
+
+def test_a_check_titled_with_the_lines_markdown_is_reported_by_its_plain_text(team):
+    team.checks(
+        CHECKS.replace(
+            '"Read the release guide before starting"',
+            '"Read the [release guide](https://example.com/guide) before starting"',
+        )
+    )
+    team.run()
+    guide = team.items()["Read the release guide before starting"]
+    assert (guide["outcome"], guide["runbook_line"]["line"]) == ("passed", 9)

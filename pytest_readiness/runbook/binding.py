@@ -229,6 +229,8 @@ def _finish_check(
     if line is None:
         return item
     bound = _with_extra(item, runbook_line=line.to_dict(), signoff=None, waiver=None)
+    plain = runbook.plain_text(item.title)  # a title may repeat the line's Markdown
+    bound = bound if plain == item.title else replace(bound, title=plain)
     return _apply_waiver(bound, line, source, env, today)
 
 

@@ -306,6 +306,14 @@ def normalise(text: str) -> str:
     return flat.rstrip(_TRAILING_PUNCTUATION + " ")
 
 
+def plain_text(text: str) -> str:
+    """A title as plain text: Markdown marks, link targets, HTML tags and comments gone."""
+    if not _MARKUP.search(text):
+        return text
+    tokens = _markdown().parseInline(text)
+    return _plain(tokens[0].children or ()) if tokens else text
+
+
 @functools.lru_cache(maxsize=4096)
 def _key_text(text: str) -> str:
     """The title rendered as Markdown inline text, inline code kept in backticks."""
