@@ -308,19 +308,20 @@ def normalise(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """A title as plain text: Markdown marks, link targets, HTML tags and comments gone."""
-    if not _MARKUP.search(text):
-        return text
-    tokens = _markdown().parseInline(text)
-    return _plain(tokens[0].children or ()) if tokens else text
+    return _rendered(text, code_marks=False)
 
 
 @functools.lru_cache(maxsize=4096)
 def _key_text(text: str) -> str:
     """The title rendered as Markdown inline text, inline code kept in backticks."""
+    return _rendered(text, code_marks=True)
+
+
+def _rendered(text: str, *, code_marks: bool) -> str:
     if not _MARKUP.search(text):
         return text
     tokens = _markdown().parseInline(text)
-    return _plain(tokens[0].children or (), code_marks=True) if tokens else text
+    return _plain(tokens[0].children or (), code_marks=code_marks) if tokens else text
 
 
 @functools.cache
@@ -452,7 +453,8 @@ def _list_line(
         return None
     markdown = content[task.end() :] if task else content
     plain = _plain(inline.children or ())
-    text = plain[task.end() :].strip() if task and _TASK.match(plain) else plain
+    plain_task = _TASK.match(plain) if task else None
+    text = plain[plain_task.end() :].strip() if plain_task else plain
     if not text:
         return None
     headings = tuple(title for _, title, _ in path)
