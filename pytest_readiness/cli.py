@@ -5,7 +5,8 @@
 appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
 `readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
 It refuses a title that is not a line of the configured runbook (naming the closest
-line), an unknown environment, and a `--commit` that is not HEAD.
+line), a title several lines share (listing each as "Heading > text"), an unknown
+environment, and a `--commit` that is not HEAD.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
-    sign.add_argument("title", help="the runbook line, as written in the runbook")
+    sign.add_argument(
+        "title",
+        help="the runbook line's text; 'Heading > text' for one of several identical lines",
+    )
     sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
     sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
     sign.add_argument("--role", required=True, help="their role, e.g. CEO")
