@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import cli
+from pytest_readiness import cli, config
+from pytest_readiness.run.session import ReadinessSession
+from pytest_readiness.runbook import binding
 from tests.conftest import ReadinessProject
 
 DATA = Path(__file__).parent / "data"
@@ -391,3 +393,15 @@ def test_a_check_titled_with_the_lines_markdown_is_reported_by_its_plain_text(te
     team.run()
     guide = team.items()["Read the release guide before starting"]
     assert (guide["outcome"], guide["runbook_line"]["line"]) == ("passed", 9)
+
+
+def test_a_run_that_ends_before_collection_still_reports_every_line_in_its_phase(team, pytester):
+    """Interrupted before any check was planned: the manual lines still get heading phases."""
+    settings = config.load(pytester.path)
+    session = ReadinessSession(
+        settings, "local", settings.resolve("local"), report_dir=pytester.path, fail_fast=False
+    )
+    session.runbook = binding.load_source(settings)
+    report = session.build_report(complete=False)
+    assert list(report.phases) == ["Pre-flight", "Front-end", "Launch"]
+    assert {item.phase for item in report.items} == {1, 2, 3}

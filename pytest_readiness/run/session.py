@@ -329,6 +329,9 @@ class ReadinessSession:
         bound = self.runbook_binding()
         if self.runbook is None or bound is None:
             return items, {}
+        # The same phases collection found (the same checks, the same lines), also when the
+        # run ended before collection or a worker collected for this controller.
+        self.phases = run_phases.of_binding(bound, self.config.raw.get("phases"))
         extra = binding.report_extra(
             self.runbook, bound, env=self.env_name, commit=self.commit, root=self.config.root
         )
