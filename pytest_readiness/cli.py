@@ -10,7 +10,8 @@ docs/init.md); it never overwrites a file without `--force`.
 appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
 `readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
 It refuses a title that is not a line of the configured runbook (naming the closest
-line), an unknown environment, and a `--commit` that is not HEAD.
+line), a title several lines share (listing each as "Heading > text"), an unknown
+environment, and a `--commit` that is not HEAD.
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
-    sign.add_argument("title", help="the runbook line, as written in the runbook")
+    sign.add_argument(
+        "title",
+        help="the runbook line's text; 'Heading > text' for one of several identical lines",
+    )
     sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
     sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
     sign.add_argument("--role", required=True, help="their role, e.g. CEO")
@@ -98,7 +102,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     commit = _approved_commit(root, args.commit)
     record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
     signoff = signoffs.SignOff(
-        item=line.text,
+        item=runbook.name_of(line, book.checklist()),
         env=args.env,
         commit=commit,
         by=args.by,
@@ -113,7 +117,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     signoffs.append(record, signoff)
     shown = record.relative_to(root) if record.is_relative_to(root) else record
     return (
-        f"Recorded: {line.text!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"Recorded: {signoff.item!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
         f"in {shown}. Commit that file so the approval goes through review."
     )
 
@@ -143,7 +147,7 @@ def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbo
     if not path.is_file():
         raise Refused(f"runbook {path} (config key runbook) does not exist")
     try:
-        sections = runbook.sections_from_config(settings.raw.get("sections"))
+        sections = runbook.sections_from_config(settings.raw.get("sections"), settings.categories)
     except runbook.SectionsError as exc:
         raise Refused(f"{settings.source}: {exc}") from None
     try:

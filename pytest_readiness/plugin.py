@@ -102,7 +102,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for category in Category:
+    own = readiness_config.declared_categories(config.rootpath)
+    for category in (*Category, *own):
         config.addinivalue_line(
             "markers",
             f'{category}(title, blocking=True, timeout=None, retry=None, stage="pre", '

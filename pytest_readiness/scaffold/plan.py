@@ -97,7 +97,7 @@ class Plan:
 
 
 def check_title(line: runbook.RunbookLine) -> str:
-    """The marker title of the check generated for `line`: text that binds to that line."""
+    """The marker title of the check generated for `line`: its plain text, which binds to it."""
     return line.text
 
 
