@@ -22,13 +22,18 @@ def test_build(readiness_env, run, evidence):
 
 
 def _report_or_output(readiness_env, key, result, started):
-    """The file the command wrote (`vars.<key>`; output tails get cut), else its output."""
+    """The file the command wrote (`vars.<key>`; output tails get cut), else its output.
+
+    A file this run did not write fails with what the command said (its own error line).
+    """
     name = readiness_env.vars.get(key)
     if not name:
         return result.output
     path = readiness_env.workspace / name
-    if not path.is_file() or path.stat().st_mtime < started - 1:
-        raise CheckFailed(f"{result.command} did not write {name}")
+    if not path.is_file():
+        raise CheckFailed(result.explain(f"no report at {name}"))
+    if path.stat().st_mtime < started - 1:
+        raise CheckFailed(result.explain(f"{name} was not rewritten by this run"))
     return path.read_text(encoding="utf-8", errors="replace")
 
 
@@ -41,9 +46,7 @@ def _suite_passes(readiness_env, run, evidence, kind, command):
     started = time.time()
     result = run(command)
     evidence.expect(
-        junit.from_test_run(
-            command, result.returncode, report, not_before=started, allow_empty=allow_empty
-        )
+        junit.from_test_command(result, report, not_before=started, allow_empty=allow_empty)
     )
 
 
@@ -69,7 +72,7 @@ def test_accessibility(readiness_env, run, evidence):
     output = _report_or_output(readiness_env, "a11y_report", result, started)
     maximum = int(readiness_env.thresholds.get("a11y_serious_max", 4))
     allow_empty = bool(readiness_env.vars.get("a11y_allow_empty", False))
-    evidence.expect(a11y.from_axe_json(output, maximum, allow_empty=allow_empty))
+    evidence.expect(a11y.from_axe_json(output, maximum, allow_empty=allow_empty, run=result))
 
 
 @pytest.mark.gate("Lint: 0 errors, 0 warnings")
@@ -82,7 +85,7 @@ def test_lint(readiness_env, run, evidence):
             output,
             _setting(readiness_env, "lint_tool", "auto"),
             root=readiness_env.workspace,
-            log=result.output,
+            run=result,
             allow_empty=bool(readiness_env.vars.get("lint_allow_empty", False)),
         )
     )
@@ -91,14 +94,9 @@ def test_lint(readiness_env, run, evidence):
 
 @pytest.mark.gate("Format: All files formatted")
 def test_format(readiness_env, run, evidence):
-    command = _setting(readiness_env, "format_command", "npm run fmt")
-    result = run(command)
+    result = run(_setting(readiness_env, "format_command", "npm run fmt"))
     allow_empty = bool(readiness_env.vars.get("format_allow_empty", False))
-    evidence.expect(
-        formatting.from_format_check(
-            result.returncode, result.output, command, allow_empty=allow_empty
-        )
-    )
+    evidence.expect(formatting.from_format_run(result, allow_empty=allow_empty))
 
 
 @pytest.mark.gate("Security: 0 secrets detected")

@@ -77,7 +77,7 @@ UNIT_COMMAND = (
 def test_a_report_with_a_failure_fails_naming_the_test() -> None:
     result = junit.from_junit_xml(PYTEST_REPORT)
     assert not result.ok
-    assert "1 failed, 0 errors of 3 tests" in result.reason
+    assert result.reason == "1 failed of 3 tests: tests.test_cart.test_discount (assert 91 == 90)"
     assert "tests.test_cart.test_discount" in result.reason
 
 
@@ -89,7 +89,7 @@ def test_skipped_tests_are_listed_as_a_warning() -> None:
 def test_an_error_element_counts_as_an_error() -> None:
     result = junit.from_junit_xml(JEST_REPORT)
     assert not result.ok
-    assert "0 failed, 1 errors" in result.reason
+    assert result.reason.startswith("1 error of 2 tests: Dashboard loads data (TypeError")
     assert "Dashboard loads data" in result.reason
 
 

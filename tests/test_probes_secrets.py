@@ -43,7 +43,7 @@ def repo(tmp_path: Path) -> Path:
 def test_a_committed_private_key_fails_naming_file_line_and_type(repo: Path) -> None:
     result = secrets.scan_tracked_files(repo)
     assert not result.ok
-    assert result.reason == "1 secrets detected: deploy/notes.md:3 (Private Key)"
+    assert result.reason == "1 secret detected: deploy/notes.md:3 (Private Key)"
     assert result.evidence[0].data["findings"] == [
         {"file": "deploy/notes.md", "line": 3, "type": "Private Key"}
     ]

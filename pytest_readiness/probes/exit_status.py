@@ -1,4 +1,4 @@
-"""A command gate's verdict from its exit status, with the output's last line as the why."""
+"""A command gate's verdict from its exit status, with the tool's own error line as the why."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ MAX_LINE = 200
 
 
 def exit_status(result: CommandResult) -> ProbeResult:
-    """Pass on exit 0; otherwise fail with the command, its status and its last output line.
+    """Pass on exit 0; otherwise fail with the command, its status and the tool's error line.
 
-    An empty command (a setting left blank) exits 0 without checking anything: it fails.
+    The line is the one that says why (npm's `Missing script`, an `Error:` line), else the
+    last one: see `tool_errors.why_failed`. An empty command (a setting left blank) exits 0
+    without checking anything: it fails.
     """
     if not result.command.strip():
         return ProbeResult.failed("no command to run: the command is empty")
-    if result.returncode == 0 and not result.timed_out:
+    if result.ok:
         return ProbeResult.passed()
-    why = last_line(result.output)
-    return ProbeResult.failed(f"{result.describe()}: {why}" if why else result.describe())
+    return ProbeResult.failed(result.failure())
 
 
 def last_line(output: str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes import git as commits
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 if TYPE_CHECKING:  # detect-secrets costs ~70 ms to import: only a run that scans pays it
     from detect_secrets.core.secrets_collection import SecretsCollection
@@ -70,7 +70,8 @@ def _scan(workspace: Path, head: str, status_digest: str) -> ProbeResult:
     if not files:
         return ProbeResult.failed(f"no files scanned: git tracks no file in {workspace}")
     findings = _findings(workspace, files)
-    summary = f"detect-secrets scanned {len(files)} tracked files at {head[:12] or 'no commit'}"
+    scanned = counted(len(files), "tracked file")
+    summary = f"detect-secrets scanned {scanned} at {head[:12] or 'no commit'}"
     evidence = [
         Evidence(
             "note",
@@ -85,7 +86,8 @@ def _scan(workspace: Path, head: str, status_digest: str) -> ProbeResult:
     ]
     if findings:
         return ProbeResult.failed(
-            f"{len(findings)} secrets detected: {first([str(f) for f in findings], 3)}", evidence
+            f"{counted(len(findings), 'secret')} detected: {first([str(f) for f in findings], 3)}",
+            evidence,
         )
     return ProbeResult.passed(evidence)
 
