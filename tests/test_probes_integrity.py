@@ -73,7 +73,7 @@ def test_an_assertion_returning_rows_fails_naming_it_and_shows_five_rows(
     shown = result.evidence[-1]
     assert shown.data["columns"] == ["id", "total"]
     assert shown.data["rows"] == [[3, 30], [4, 40], [5, 50], [6, 60], [7, 70]]
-    assert "1 more rows" in shown.detail
+    assert "... 1 more row" in shown.detail.splitlines()
 
 
 def test_an_assertion_that_cannot_run_fails_with_the_server_message(
@@ -133,5 +133,5 @@ def test_through_the_read_only_db_handle_a_broken_assertion_does_not_stop_the_ne
         db.close()
     assert result.reason == (
         'a_ghosts could not run: relation "public.ghosts" does not exist; '
-        "b_orders_over_70 returned 1 rows"
+        "b_orders_over_70 returned 1 row"
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
 
 COUNT_FIELDS = ("count", "event_count", "events")
@@ -45,7 +46,7 @@ def analytics_fresh(
         )
     if not isinstance(count, int) or count <= 0:
         return ProbeResult.failed(
-            f"{path} counts {count} events in the last {max_age_minutes:g} min", [row]
+            f"{path} counts {counted(count, 'event')} in the last {max_age_minutes:g} min", [row]
         )
     return ProbeResult.passed([row])
 

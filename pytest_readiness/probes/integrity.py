@@ -15,7 +15,7 @@ import psycopg
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._sql import sql_evidence
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 NOT_VALID_CONSTRAINTS = """
 SELECT n.nspname AS schema, c.conrelid::regclass::text AS table, c.conname AS constraint
@@ -94,8 +94,10 @@ def _assert_empty(conn: psycopg.Connection[Any], path: Path, evidence: list[Evid
             Evidence("sql", f"{path.stem}: error", detail=message, data={"query": query})
         )
         return f"{path.stem} could not run: {message}"
-    evidence.append(sql_evidence(f"{path.stem}: {len(rows)} offending rows", query, columns, rows))
-    return f"{path.stem} returned {len(rows)} rows" if rows else ""
+    evidence.append(
+        sql_evidence(f"{path.stem}: {counted(len(rows), 'offending row')}", query, columns, rows)
+    )
+    return f"{path.stem} returned {counted(len(rows), 'row')}" if rows else ""
 
 
 def _select(conn: psycopg.Connection[Any], query: str) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -13,6 +13,7 @@ import re
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.combined import all_of
 from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
 
@@ -45,8 +46,8 @@ def alerting_rules(client: httpx.Client) -> ProbeResult:
     )
     if not alerts:
         return ProbeResult.failed(
-            f"Prometheus {RULES_PATH} lists no alerting rules ({total} rule(s) in "
-            f"{len(groups or [])} group(s))",
+            f"Prometheus {RULES_PATH} lists no alerting rules ({counted(total, 'rule')} in "
+            f"{counted(len(groups or []), 'group')})",
             [row],
         )
     return ProbeResult.passed([row])

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._sql import sql_evidence
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 TABLES_QUERY = """
 SELECT n.nspname AS schema, c.relname AS table, c.relrowsecurity AS rls_enabled,
@@ -43,7 +43,7 @@ def check_rls(
     offending = [r for r in rows if not r[2] or not r[3]]
     evidence: list[Evidence] = [
         sql_evidence(
-            f"{len(rows)} tables in {', '.join(schemas)}: {len(offending)} unprotected",
+            f"{counted(len(rows), 'table')} in {', '.join(schemas)}: {len(offending)} unprotected",
             TABLES_QUERY,
             columns,
             offending or rows,
@@ -59,7 +59,8 @@ def check_rls(
         evidence.append(
             Evidence(
                 "note",
-                f"as role {probe_role}: {len(readable)} of {len(rows)} tables return rows",
+                f"as role {probe_role}: {len(readable)} of {counted(len(rows), 'table')} "
+                "return rows",
                 detail="\n".join(readable),
                 data={"role": probe_role, "readable": readable},
             )
