@@ -101,7 +101,10 @@ def test_format(readiness_env, run, evidence):
 
 @pytest.mark.gate("Security: 0 secrets detected")
 def test_secrets(readiness_env, run, evidence):
-    evidence.expect(secrets.scan_tracked_files(readiness_env.workspace))
+    lockfiles = bool(readiness_env.vars.get("secrets_include_lockfiles", False))
+    evidence.expect(
+        secrets.scan_tracked_files(readiness_env.workspace, include_lockfiles=lockfiles)
+    )
     command = readiness_env.vars.get("scan_command")
     if command:
         evidence.expect(exit_status(run(command)))
