@@ -5,7 +5,8 @@
 appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
 `readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
 It refuses a title that is not a line of the configured runbook (naming the closest
-line), an unknown environment, and a `--commit` that is not HEAD.
+line), or without a runbook the title of no check, an unknown environment, and a
+`--commit` that is not HEAD.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import config
+from pytest_readiness.model import Category
 from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import check_titles, signoffs
 from pytest_readiness.runbook import lines as runbook
-from pytest_readiness.runbook import signoffs
 from pytest_readiness.runbook.records import RecordError
 
 EXIT_OK = 0
@@ -52,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
-    sign.add_argument("title", help="the runbook line, as written in the runbook")
+    sign.add_argument(
+        "title", help="the runbook line, as written in the runbook (no runbook: a check's title)"
+    )
     sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
     sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
     sign.add_argument("--role", required=True, help="their role, e.g. CEO")
@@ -66,18 +70,14 @@ def _parser() -> argparse.ArgumentParser:
 def _sign_off(args: argparse.Namespace) -> str:
     root = (args.root or _find_root(Path.cwd())).resolve()
     settings = _load_config(root)
-    book = _load_runbook(root, settings)
-    try:
-        line = book.require(args.title)
-    except runbook.UnknownTitle as exc:
-        raise Refused(str(exc)) from None
+    title = _title_to_sign(root, settings, args.title)
     if args.env not in settings.envs:
         known = ", ".join(sorted(settings.envs))
         raise Refused(f"unknown environment {args.env!r}; known environments: {known}")
     commit = _approved_commit(root, args.commit)
     record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
     signoff = signoffs.SignOff(
-        item=line.text,
+        item=title,
         env=args.env,
         commit=commit,
         by=args.by,
@@ -92,7 +92,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     signoffs.append(record, signoff)
     shown = record.relative_to(root) if record.is_relative_to(root) else record
     return (
-        f"Recorded: {line.text!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"Recorded: {title!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
         f"in {shown}. Commit that file so the approval goes through review."
     )
 
@@ -111,14 +111,33 @@ def _load_config(root: Path) -> config.ReadinessConfig:
         raise Refused(str(exc)) from None
 
 
+def _title_to_sign(root: Path, settings: config.ReadinessConfig, title: str) -> str:
+    """The runbook line `title` names, as written; without a runbook, the check it names."""
+    if not settings.raw.get("runbook"):
+        return _check_title(settings, title)
+    try:
+        return _load_runbook(root, settings).require(title).text
+    except runbook.UnknownTitle as exc:
+        raise Refused(str(exc)) from None
+
+
+def _check_title(settings: config.ReadinessConfig, title: str) -> str:
+    """The title of the check `title` names (no runbook: sign-offs name checks)."""
+    categories = {*settings.phases, *(str(c) for c in Category)}
+    titles = check_titles.titles(settings.checklist, categories)
+    key = runbook.normalise(title)
+    for candidate in titles:
+        if runbook.normalise(candidate) == key:
+            return candidate
+    near = check_titles.describe_closest_title(title, titles)
+    raise Refused(
+        f"{title!r} is not the title of a check in {settings.checklist} (no runbook is "
+        f"configured, so a sign-off names a check); {near}"
+    )
+
+
 def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbook:
-    name = settings.raw.get("runbook")
-    if not name:
-        raise Refused(
-            f"no runbook configured in {settings.source or root}: set runbook = "
-            '"path/to/runbook.md" under [tool.readiness]'
-        )
-    path = root / str(name)
+    path = root / str(settings.raw.get("runbook"))
     if not path.is_file():
         raise Refused(f"runbook {path} (config key runbook) does not exist")
     try:

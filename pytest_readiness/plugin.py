@@ -26,7 +26,8 @@ from pytest_readiness.run.retry import run_with_retries
 from pytest_readiness.run.selection import Selection, take_selection
 from pytest_readiness.run.session import ReadinessSession
 from pytest_readiness.run.timing import TimeBudgets, register_budgets
-from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import binding, check_records
+from pytest_readiness.runbook.records import RecordError
 
 CHECKLIST = pytest.StashKey[Path]()
 SELECTION = pytest.StashKey[Selection]()
@@ -110,7 +111,11 @@ def _start_readiness(config: pytest.Config) -> None:
     )
     try:
         session.runbook = binding.load_source(settings)
+        if session.runbook is None:
+            session.check_records = check_records.load(settings)
     except binding.RunbookSetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except RecordError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")

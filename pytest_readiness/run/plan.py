@@ -9,7 +9,7 @@ import pytest
 from pytest_readiness.model import Category
 from pytest_readiness.run.selection import Selection
 from pytest_readiness.run.session import CheckSpec, ReadinessSession, parse_marker
-from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import binding, check_records
 
 CATEGORIES = frozenset(str(c) for c in Category)
 
@@ -40,6 +40,11 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
         checks = [binding.Check(s.title, s.nodeid, s.category) for s in specs.values()]
         bound = binding.bind_checks(readiness.runbook, checks, readiness.stage)
         problems += [str(error) for error in bound.errors]
+    if readiness.check_records is not None:
+        # A waiver may name a check of the other stage: every collected title counts.
+        titles = [spec.title for spec in specs.values()]
+        titles += [spec_of(readiness, item).title for item in other_stage]
+        problems += check_records.unknown_waivers(readiness.check_records, titles)
     if problems:
         raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: specs[item.nodeid].phase)

@@ -170,7 +170,7 @@ def review(
             near = describe_closest(closest_line(signoff.item, lines))
             orphans.append(Rejected(signoff, f"{signoff.item!r} is not a runbook line; {near}"))
             continue
-        problem = _why_not(signoff, env, commit, counts_at)
+        problem = why_not(signoff, env, commit, counts_at)
         if problem:
             rejected.setdefault(key, []).append(Rejected(signoff, problem))
         else:
@@ -183,7 +183,8 @@ def review(
     return SignOffReview(result, tuple(orphans))
 
 
-def _why_not(signoff: SignOff, env: str, commit: str, counts_at: CommitMatch) -> str:
+def why_not(signoff: SignOff, env: str, commit: str, counts_at: CommitMatch) -> str:
+    """Why `signoff` does not count for `env` at `commit`, or "" when it does."""
     who = f"sign-off by {signoff.by}"
     if signoff.env != env:
         return f"{who} is for env {signoff.env!r}, not {env!r}"
