@@ -103,3 +103,10 @@ def test_a_timeout_names_the_command_and_what_it_said_last() -> None:
     assert ran.explain("no JUnit report at e2e.xml") == (
         "no JUnit report at e2e.xml: `npm run e2e` timed out after 5 s: Error: browser not ready"
     )
+
+
+def test_the_shells_notice_of_our_kill_is_not_what_a_timed_out_command_said() -> None:
+    output = "compiling 120 modules\nsh: line 1: 4242 Killed                  sleep 300\n"
+    assert tool_errors.why_failed(output, killed=True) == "compiling 120 modules"
+    assert tool_errors.why_failed("Killed\n", killed=True) == ""
+    assert tool_errors.why_failed("Killed\n") == "Killed"  # the kernel's OOM kill is news

@@ -91,7 +91,7 @@ class CommandResult:
         missing = "" if self.timed_out else tool_errors.missing_script(self.output, self.cwd)
         if missing:
             return missing
-        why = tool_errors.why_failed(self.output)
+        why = tool_errors.why_failed(self.output, killed=self.timed_out)
         return f"{self.describe()}: {why}" if why else self.describe()
 
     def explain(self, problem: str) -> str:

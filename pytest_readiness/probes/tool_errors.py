@@ -33,10 +33,18 @@ _TOOL_LINES = (
 _ESLINT_OOPS = re.compile(r"Oops! Something went wrong!.*\n(?:\s*\n|ESLint: \S+\n)*(?P<why>.+)")
 _ERROR_LINE = re.compile(r"^\s*(?:\w+(?:Error|Exception)|Error|error|ERROR|FATAL)\b:?\s+\S.*$")
 _NOISE = re.compile(r"^(?:npm (?:ERR!|error) (?:A complete log|\s*npm run|To see a list))")
+# What a shell prints about a child it saw killed: our own kill, when the command timed out.
+_KILL_NOTICE = re.compile(r"^(?:.*\s)?(?:Killed|Terminated)\b.*$")
 
 
-def why_failed(output: str) -> str:
-    """The output's line that best says why the command failed ("" for no output)."""
+def why_failed(output: str, *, killed: bool = False) -> str:
+    """The output's line that best says why the command failed ("" for no output).
+
+    With `killed` (the command timed out and was killed), the shell's notice of that kill
+    is left out: the line wanted is the last thing the command itself said.
+    """
+    if killed:
+        output = _without_kill_notices(output)
     for pattern in _TOOL_LINES:
         found = pattern.search(output)
         if found:
@@ -49,6 +57,13 @@ def why_failed(output: str) -> str:
     if errors:
         return _trim(errors[-1] if _python_traceback(lines) else errors[0])
     return _trim(lines[-1]) if lines else ""
+
+
+def _without_kill_notices(output: str) -> str:
+    lines = output.splitlines()
+    while lines and (not lines[-1].strip() or _KILL_NOTICE.match(lines[-1].strip())):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def missing_script(output: str, cwd: Path | None) -> str:

@@ -123,8 +123,8 @@ def run(
                 raise ItemTimedOut(f"{exc} while `{text}` ran") from None
             raise
         evidence.append(_with_log(result.to_evidence(), log, session.report_dir))
-        if result.timed_out:
-            raise CheckFailed(result.describe())
+        if result.timed_out:  # the command, its limit and the last thing it said
+            raise CheckFailed(result.failure())
         return result
 
     yield run_in_workspace
