@@ -18,6 +18,7 @@ from tests.check_project import run_gate
 NODE_TOOLS = {"prettier": "3.10.1", "eslint": "9.39.5", "vitest": "3.2.7"}
 SCRIPTS = {"build": "echo built", "dev": "vite", "lint": "eslint src", "test": "vitest run"}
 NO_SCRIPT = 'package.json has no script "{}" (scripts: build, dev, lint, test)'
+SET = "; set vars.{} to the command to run"
 VITEST_JUNIT = "npx vitest run --reporter=junit --outputFile=reports/junit/unit.xml"
 
 
@@ -58,14 +59,37 @@ def make_app(pytester: pytest.Pytester, node_modules: Path | None = None) -> Pat
 
 
 @pytest.mark.parametrize(
-    ("check", "script"),
-    [("test_unit_tests", "test:unit"), ("test_format", "fmt"), ("test_accessibility", "test:a11y")],
+    ("check", "script", "setting"),
+    [
+        ("test_unit_tests", "test:unit", "unit_test_command"),
+        ("test_e2e_tests", "test:e2e", "e2e_test_command"),
+        ("test_format", "fmt", "format_command"),
+        ("test_accessibility", "test:a11y", "a11y_command"),
+    ],
 )
-def test_a_default_command_whose_npm_script_is_missing_says_so_listing_the_scripts(
-    pytester: pytest.Pytester, check: str, script: str
+def test_a_default_command_whose_npm_script_is_missing_says_so_and_what_to_set(
+    pytester: pytest.Pytester, check: str, script: str, setting: str
 ) -> None:
     make_app(pytester)
-    item = run_gate(pytester, check, a11y_report="reports/axe.json")
+    item = run_gate(pytester, check)
+    expected = NO_SCRIPT.format(script) + SET.format(setting)
+    assert (item["outcome"], item["reason"]) == ("failed", expected)
+
+
+@pytest.mark.parametrize(
+    ("check", "settings"),
+    [
+        ("test_unit_tests", {"unit_test_command": "npm run test:unit"}),
+        ("test_accessibility", {"a11y_command": "npm run axe", "a11y_report": "axe.json"}),
+        ("test_format", {"format_command": "npm run format:check"}),
+    ],
+)
+def test_a_configured_command_whose_npm_script_is_missing_says_so_listing_the_scripts(
+    pytester: pytest.Pytester, check: str, settings: dict[str, str]
+) -> None:
+    make_app(pytester)
+    item = run_gate(pytester, check, **settings)
+    script = next(iter(settings.values())).split()[2]
     assert (item["outcome"], item["reason"]) == ("failed", NO_SCRIPT.format(script))
 
 
@@ -78,7 +102,7 @@ def test_a_missing_script_is_named_even_when_an_old_junit_report_is_left_over(
     old.write_text('<testsuite><testcase classname="a" name="b"/></testsuite>')
     an_hour_ago = time.time() - 3600
     os.utime(old, (an_hour_ago, an_hour_ago))
-    item = run_gate(pytester, "test_unit_tests")
+    item = run_gate(pytester, "test_unit_tests", unit_test_command="npm run test:unit")
     assert item["reason"] == NO_SCRIPT.format("test:unit")
 
 

@@ -86,9 +86,13 @@ class CommandResult:
             return f"`{self.command}` timed out after {_seconds(self.timeout_s)} s"
         return f"`{self.command}` exited {self.returncode}"
 
+    def missing_script(self) -> str:
+        """`package.json has no script "x" (scripts: ...)` when the package manager said so."""
+        return "" if self.timed_out else tool_errors.missing_script(self.output, self.cwd)
+
     def failure(self) -> str:
         """Why it failed, in one line: the missing script, or status and the tool's own line."""
-        missing = "" if self.timed_out else tool_errors.missing_script(self.output, self.cwd)
+        missing = self.missing_script()
         if missing:
             return missing
         why = tool_errors.why_failed(self.output, killed=self.timed_out)
@@ -98,8 +102,7 @@ class CommandResult:
         """`problem` with a report (missing, stale, unreadable) and what the command said."""
         if self.ok:
             return f"{problem} (`{self.command}` exited 0)"
-        missing = "" if self.timed_out else tool_errors.missing_script(self.output, self.cwd)
-        return missing or f"{problem}: {self.failure()}"
+        return self.missing_script() or f"{problem}: {self.failure()}"
 
     def to_evidence(self) -> Evidence:
         return Evidence(
