@@ -31,7 +31,8 @@ def analytics_fresh(
         return failed(exc)
     age_min = (now - latest).total_seconds() / 60 if latest else None
     row = note(
-        f"{count} event(s) in the last {max_age_minutes:g} min; newest {latest or 'never'}",
+        f"{counted(count, 'event')} in the last {max_age_minutes:g} min; "
+        f"newest {latest or 'never'}",
         count=count,
         latest_event_at=latest.isoformat() if latest else None,
         age_minutes=round(age_min, 1) if age_min is not None else None,

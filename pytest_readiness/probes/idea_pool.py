@@ -26,7 +26,7 @@ def idea_pool(
         return failed(exc)
     wild = [_idea_id(i) for i in ideas if isinstance(i, Mapping) and i.get("wildcard") is True]
     row = note(
-        f"{len(ideas)} suggestion(s), {len(wild)} wildcard(s)",
+        f"{counted(len(ideas), 'suggestion')}, {counted(len(wild), 'wildcard')}",
         "\n".join(_idea_id(i) for i in ideas),
         suggestions=len(ideas),
         wildcards=wild,

@@ -213,7 +213,7 @@ def table(stats: Sequence[Stats], extra_p95: Mapping[str, float] | None = None) 
     lines += [f"{name:<32} {'':>4} {'':>4} {'':>8} {_ms(v):>8}" for name, v in reported]
     return Evidence(
         "latency",
-        f"latency percentiles ({METHOD}) of {len(stats)} target(s)",
+        f"latency percentiles ({METHOD}) of {counted(len(stats), 'target')}",
         "\n".join(lines),
         {
             "method": METHOD,
