@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import lint
+from pytest_readiness.probes.command import run_command
 from tests.check_project import run_gate
 
 RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
@@ -179,3 +180,12 @@ def test_the_lint_item_fails_when_ruff_found_no_python_files(pytester: pytest.Py
     assert item["reason"] == (
         "no files linted: ruff: warning: No Python files found under the given path(s)"
     )
+
+
+def test_a_lint_command_that_crashed_fails_with_its_error_not_just_not_json(
+    tmp_path: Path,
+) -> None:
+    ran = run_command("echo 'sh: 1: eslint: not found' >&2; exit 127", cwd=tmp_path, timeout=30)
+    result = lint.from_lint_json(ran.output, run=ran)
+    assert result.reason.startswith("lint output is not JSON: no JSON document found")
+    assert result.reason.endswith("exited 127: sh: 1: eslint: not found")
