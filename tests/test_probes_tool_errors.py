@@ -12,8 +12,8 @@ import pytest
 from pytest_readiness.probes import tool_errors
 from pytest_readiness.probes.command import CommandResult, run_command
 
-# Captured from real runs (npm 11, Prettier 3.10, ESLint 9.39); pnpm and yarn are not
-# installed here, their lines are their documented wording.
+# Captured from real runs (npm 11, pnpm 9.15, yarn 1.22, Prettier 3.10, ESLint 9.39);
+# yarn 4's line is its documented wording.
 NPM_MISSING = """npm error Missing script: "test:unit"
 npm error
 npm error To see a list of scripts, run:
@@ -77,8 +77,9 @@ def test_a_python_traceback_gives_its_exception_line(tmp_path: Path) -> None:
     "output",
     [
         NPM_MISSING,
-        " ERR_PNPM_NO_SCRIPT  Missing script: test:unit\n",
-        'error Command "test:unit" not found.\n',
+        "\u2009ERR_PNPM_NO_SCRIPT\u2009 Missing script: test:unit\n\n"
+        'Command "test:unit" not found.\n',
+        'yarn run v1.22.22\nerror Command "test:unit" not found.\ninfo Visit https://yarnpkg.com\n',
         'Usage Error: Couldn\'t find a script named "test:unit".\n',
     ],
 )
