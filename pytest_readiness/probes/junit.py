@@ -129,8 +129,7 @@ def report_problem(path: Path, not_before: float | None = None) -> str:
 
 
 def _case_name(case: ET.Element) -> str:
-    """`classname.name`; once when they are the same (Vitest names a file that failed to load
-    by its path in both, jest-junit repeats the title)."""
+    """`classname.name`, or one of them when both are the same (Vitest, jest-junit)."""
     classname = case.get("classname", "")
     name = case.get("name", "?")
     return f"{classname}.{name}" if classname and classname != name else name
