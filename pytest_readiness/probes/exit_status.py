@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes.command import CommandResult
-
-MAX_LINE = 200
+from pytest_readiness.probes.tool_errors import MAX_LINE
 
 
 def exit_status(result: CommandResult) -> ProbeResult:

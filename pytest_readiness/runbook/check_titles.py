@@ -17,7 +17,10 @@ from pytest_readiness.runbook.lines import normalise
 
 
 def titles(folder: Path, categories: Collection[str]) -> list[str]:
-    """Every literal title of a category marker in the folder's test modules, in file order."""
+    """Every literal title of a category marker in the folder's test modules, once each.
+
+    In the order of the modules' paths, then of the markers' lines.
+    """
     found: dict[str, None] = {}
     for module in sorted(_modules(folder)):
         try:
@@ -52,7 +55,7 @@ def _modules(folder: Path) -> Iterator[Path]:
 
 def _marker_titles(tree: ast.AST, categories: Collection[str]) -> Iterator[str]:
     """First string arguments of `pytest.mark.<category>(...)` / `mark.<category>(...)`."""
-    for node in ast.walk(tree):
+    for node in sorted(ast.walk(tree), key=_position):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         owner = node.func.value
@@ -64,3 +67,7 @@ def _marker_titles(tree: ast.AST, categories: Collection[str]) -> Iterator[str]:
         first = node.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             yield first.value
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
