@@ -13,7 +13,7 @@ from pytest_readiness.probes import tool_errors
 from pytest_readiness.probes.command import CommandResult, run_command
 
 # Captured from real runs (npm 11, pnpm 9.15, yarn 1.22, Prettier 3.10, ESLint 9.39);
-# yarn 4's line is its documented wording.
+# yarn 4's and npm 6's lines are their documented wording.
 NPM_MISSING = """npm error Missing script: "test:unit"
 npm error
 npm error To see a list of scripts, run:
@@ -77,6 +77,7 @@ def test_a_python_traceback_gives_its_exception_line(tmp_path: Path) -> None:
     "output",
     [
         NPM_MISSING,
+        "npm ERR! missing script: test:unit\n\nnpm ERR! A complete log of this run is in:\n",
         "\u2009ERR_PNPM_NO_SCRIPT\u2009 Missing script: test:unit\n\n"
         'Command "test:unit" not found.\n',
         'yarn run v1.22.22\nerror Command "test:unit" not found.\ninfo Visit https://yarnpkg.com\n',

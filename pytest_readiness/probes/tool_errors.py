@@ -18,13 +18,14 @@ MAX_LINE = 200
 # The script a package manager could not find, by the manager's own wording.
 _MISSING_SCRIPT = re.compile(
     r'(?:npm (?:ERR!|error) Missing script: "(?P<npm>[^"]+)"'
+    r"|npm ERR! missing script: (?P<npm6>\S+)"
     r"|ERR_PNPM_NO_SCRIPT\s+Missing script:\s+(?P<pnpm>\S+)"
     r'|Couldn\'t find a script named "(?P<berry>[^"]+)"'
     r'|error Command "(?P<yarn>[^"]+)" not found)'
 )
 # Known tools' error lines, most telling first; each matches one whole line.
 _TOOL_LINES = (
-    re.compile(r"^.*Missing script:.*$", re.MULTILINE),  # npm, pnpm
+    re.compile(r"^.*Missing script:.*$", re.MULTILINE | re.IGNORECASE),  # npm, pnpm
     re.compile(r"^\[error\] (?!\s*[>|\d])\S.*$", re.MULTILINE),  # prettier: file and message
     re.compile(r"^.*Failed to (?:resolve|load) (?:import|url).*$", re.MULTILINE),  # vite
     re.compile(r"^.*(?:command not found|: not found)\s*$", re.MULTILINE),  # sh
