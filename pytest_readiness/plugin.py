@@ -15,6 +15,7 @@ from pytest_readiness import config as readiness_config
 from pytest_readiness import hooks
 from pytest_readiness.model import STAGES, Category, ItemTimedOut
 from pytest_readiness.probes import processes
+from pytest_readiness.probes._text import counted
 from pytest_readiness.report import html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
@@ -338,7 +339,8 @@ class ProcessSweep:
                 if killed:
                     evidence_log(item).add(
                         "command",
-                        f"killed {len(killed)} processes left running by the item",
+                        f"killed {counted(len(killed), 'process', 'processes')} left running "
+                        "by the item",
                         detail="\n".join(killed),
                         killed=killed,
                     )
