@@ -43,6 +43,19 @@ Error: Failed to resolve import "./Missing" from "src/App.test.tsx". Does the fi
  Test Files  1 failed (1)
 """
 
+# Vitest 3 with a vitest.config.ts it cannot parse (captured; stack trimmed).
+VITEST_CONFIG = """\u2718 [ERROR] Expected identifier but found ";"
+
+    vitest.config.ts:1:267:
+
+failed to load config from /app/vitest.config.ts
+
+\u23af\u23af Startup Error \u23af\u23af
+Error: Build failed with 1 error:
+vitest.config.ts:1:267: ERROR: Expected identifier but found ";"
+    at failureErrorWithLog (/app/node_modules/esbuild/lib/main.js:1752:15)
+"""
+
 
 @pytest.mark.parametrize(
     ("output", "line"),
@@ -56,6 +69,11 @@ Error: Failed to resolve import "./Missing" from "src/App.test.tsx". Does the fi
             "Does the file exist?",
         ),
         ("compiling\nsh: 1: vitest: not found\n", "sh: 1: vitest: not found"),
+        (
+            VITEST_CONFIG,
+            "Error: Build failed with 1 error: "
+            'vitest.config.ts:1:267: ERROR: Expected identifier but found ";"',
+        ),
         ("step one\nstep two\n", "step two"),
         ("", ""),
     ],

@@ -54,10 +54,20 @@ def why_failed(output: str, *, killed: bool = False) -> str:
     if oops:
         return _trim(oops.group("why"))
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if _ERROR_LINE.match(line) and not _NOISE.match(line)]
+    errors = [
+        i for i, line in enumerate(lines) if _ERROR_LINE.match(line) and not _NOISE.match(line)
+    ]
     if errors:
-        return _trim(errors[-1] if _python_traceback(lines) else errors[0])
+        return _trim(_with_detail(lines, errors[-1] if _python_traceback(lines) else errors[0]))
     return _trim(lines[-1]) if lines else ""
+
+
+def _with_detail(lines: list[str], index: int) -> str:
+    """The line, and the next one when it ends in a colon ("Build failed with 1 error:")."""
+    line = lines[index]
+    if line.endswith(":") and index + 1 < len(lines):
+        return f"{line} {lines[index + 1]}"
+    return line
 
 
 def _without_kill_notices(output: str) -> str:
