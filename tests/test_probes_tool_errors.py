@@ -43,6 +43,19 @@ Error: Failed to resolve import "./Missing" from "src/App.test.tsx". Does the fi
  Test Files  1 failed (1)
 """
 
+# tsc 5.8 (the second error added), and vite 6 build with an import it cannot resolve.
+TSC_ERRORS = """src/x.ts(1,12): error TS1136: Property assignment expected.
+src/y.ts(2,1): error TS2322: Type 'string' is not assignable to type 'number'.
+"""
+VITE_BUILD = """vite v6.4.6 building for production...
+transforming...
+\u2713 3 modules transformed.
+\u2717 Build failed in 93ms
+error during build:
+Could not resolve "./nope" from "src/main.ts"
+file: /app/src/main.ts
+    at getRollupError (file:///app/node_modules/rollup/dist/es/shared/parseAst.js:355:41)
+"""
 # Vitest 3 with a vitest.config.ts it cannot parse (captured; stack trimmed).
 VITEST_CONFIG = """\u2718 [ERROR] Expected identifier but found ";"
 
@@ -69,6 +82,8 @@ vitest.config.ts:1:267: ERROR: Expected identifier but found ";"
             "Does the file exist?",
         ),
         ("compiling\nsh: 1: vitest: not found\n", "sh: 1: vitest: not found"),
+        (TSC_ERRORS, "src/x.ts(1,12): error TS1136: Property assignment expected."),
+        (VITE_BUILD, 'error during build: Could not resolve "./nope" from "src/main.ts"'),
         (
             VITEST_CONFIG,
             "Error: Build failed with 1 error: "

@@ -3,7 +3,8 @@
 A command's last line is often a log path or a help URL (npm, ESLint). The reason a reader
 needs is the line the tool wrote about the problem: npm's `Missing script`, Prettier's
 `[error] file: SyntaxError ... (line:col)`, the message after ESLint's "Oops!", Vite's
-`Failed to resolve import`, Python's exception line. That line is found by shape, known
+`Failed to resolve import`, tsc's first `file(line,col): error TS...`, Python's exception
+line. That line is found by shape, known
 tools first, then any `Error:` line, then the last line.
 """
 
@@ -28,6 +29,7 @@ _TOOL_LINES = (
     re.compile(r"^.*Missing script:.*$", re.MULTILINE | re.IGNORECASE),  # npm, pnpm
     re.compile(r"^\[error\] (?!\s*[>|\d])\S.*$", re.MULTILINE),  # prettier: file and message
     re.compile(r"^.*Failed to (?:resolve|load) (?:import|url).*$", re.MULTILINE),  # vite
+    re.compile(r"^\S+\(\d+,\d+\): error TS\d+:.*$", re.MULTILINE),  # tsc: the first error
     re.compile(r"^.*(?:command not found|: not found)\s*$", re.MULTILINE),  # sh
     re.compile(r"^.*\bCannot find (?:module|package)\b.*$", re.MULTILINE),  # node
 )
