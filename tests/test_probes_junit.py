@@ -246,3 +246,29 @@ Error: {RESOLVE}
 def test_a_vitest_file_that_fails_to_import_is_named_once_with_its_error() -> None:
     result = junit.from_junit_xml(VITEST_IMPORT_FAILURE)
     assert result.reason == f"1 failed of 1 test: src/App.test.tsx ({RESOLVE})"
+
+
+def test_a_pytest_module_that_does_not_import_is_named_with_its_exception(tmp_path: Path) -> None:
+    (tmp_path / "test_x.py").write_text("import no_such_mod\ndef test_a(): pass\n")
+    report = tmp_path / "junit.xml"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            str(tmp_path / "test_x.py"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    result = junit.from_junit_file(report)
+    assert result.reason == (
+        "1 error of 1 test: test_x (ModuleNotFoundError: No module named 'no_such_mod')"
+    )

@@ -11,6 +11,7 @@ from pytest_readiness.probes._text import counted, first, first_line
 from pytest_readiness.probes.command import CommandResult
 
 MAX_MESSAGE = 200
+PYTEST_COLLECTION_FAILURE = "collection failure"
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,16 @@ def read_totals(xml_text: str) -> JUnitTotals:
 
 
 def _message(element: ET.Element) -> str:
-    """The first line of a failure's `message`, else of its text (Vitest puts the error there)."""
-    line = first_line(element.get("message") or "") or first_line(element.text or "")
+    """The first line of a failure's `message`, else of its text (Vitest puts the error there).
+
+    pytest's message for a module that does not import is "collection failure": the
+    exception is its text's last `E   ` line.
+    """
+    text = element.text or ""
+    line = first_line(element.get("message") or "") or first_line(text)
+    if line == PYTEST_COLLECTION_FAILURE:
+        raised = [row[1:].strip() for row in text.splitlines() if row.startswith("E   ")]
+        line = raised[-1] if raised else line
     return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 3] + "..."
 
 
