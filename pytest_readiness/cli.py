@@ -5,8 +5,7 @@
 appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
 `readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
 It refuses a title that is not a line of the configured runbook (naming the closest
-line), or without a runbook the title of no check, an unknown environment, and a
-`--commit` that is not HEAD.
+line), an unknown environment, and a `--commit` that is not HEAD.
 """
 
 from __future__ import annotations
@@ -54,9 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
-    sign.add_argument(
-        "title", help="the runbook line, as written in the runbook (no runbook: a check's title)"
-    )
+    sign.add_argument("title", help="the runbook line, as written in the runbook")
     sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
     sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
     sign.add_argument("--role", required=True, help="their role, e.g. CEO")
@@ -112,7 +109,11 @@ def _load_config(root: Path) -> config.ReadinessConfig:
 
 
 def _title_to_sign(root: Path, settings: config.ReadinessConfig, title: str) -> str:
-    """The runbook line `title` names, as written; without a runbook, the check it names."""
+    """The runbook line `title` names, as written; without a runbook, the check it names.
+
+    With no runbook the checklist is the checks: a title no check has is refused, naming
+    the closest check title.
+    """
     if not settings.raw.get("runbook"):
         return _check_title(settings, title)
     try:
