@@ -13,6 +13,7 @@ import re
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.combined import all_of
 from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
 
@@ -38,15 +39,15 @@ def alerting_rules(client: httpx.Client) -> ProbeResult:
     ]
     total = sum(len(group.get("rules") or []) for group in groups or [])
     row = note(
-        f"Prometheus: {len(alerts)} alerting rule(s) of {total} rule(s)",
+        f"Prometheus: {counted(len(alerts), 'alerting rule')} of {counted(total, 'rule')}",
         "\n".join(alerts[:20]),
         alerting=len(alerts),
         rules=total,
     )
     if not alerts:
         return ProbeResult.failed(
-            f"Prometheus {RULES_PATH} lists no alerting rules ({total} rule(s) in "
-            f"{len(groups or [])} group(s))",
+            f"Prometheus {RULES_PATH} lists no alerting rules ({counted(total, 'rule')} in "
+            f"{counted(len(groups or []), 'group')})",
             [row],
         )
     return ProbeResult.passed([row])
@@ -61,7 +62,9 @@ def alert_receivers(client: httpx.Client) -> ProbeResult:
         return failed(exc)
     receivers = receiver_integrations(str(original or ""))
     names = list(receivers)
-    row = note(f"Alertmanager: {len(names)} receiver(s)", ", ".join(names), receivers=names)
+    row = note(
+        f"Alertmanager: {counted(len(names), 'receiver')}", ", ".join(names), receivers=names
+    )
     if not names:
         return ProbeResult.failed(f"Alertmanager {STATUS_PATH} config has no receivers", [row])
     if not any(receivers.values()):
@@ -88,7 +91,7 @@ def notifications_delivered(prometheus: httpx.Client, query: str) -> ProbeResult
     row = note(f"Alertmanager failed notifications: {failures:g}", query, failed=failures)
     if failures > 0:
         return ProbeResult.failed(
-            f"Alertmanager failed to deliver {failures:g} notification(s) ({query})", [row]
+            f"Alertmanager failed to deliver {counted(failures, 'notification')} ({query})", [row]
         )
     return ProbeResult.passed([row])
 
