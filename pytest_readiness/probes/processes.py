@@ -76,10 +76,27 @@ def kill_tree(pid: int) -> None:
 
 
 def _descendants(process: psutil.Process) -> list[psutil.Process]:
+    if process.pid == os.getpid() and _childless():
+        return []
     try:
         return list(process.children(recursive=True))
     except psutil.Error:
         return []
+
+
+def _childless() -> bool:
+    """True when this process has no child, so no descendant (orphans come back to us).
+
+    One system call, where psutil reads every process of the machine (milliseconds per item
+    on a busy host). WNOWAIT: a child that exited stays waitable by whoever owns it.
+    """
+    if not hasattr(os, "waitid"):  # not on macOS: ask psutil
+        return False
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return False
 
 
 def _reap(pids: list[int]) -> None:
