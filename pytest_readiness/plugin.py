@@ -17,7 +17,11 @@ from pytest_readiness.model import STAGES, Category, ItemTimedOut
 from pytest_readiness.probes import processes
 from pytest_readiness.report import html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties, redact_junit
-from pytest_readiness.report.terminal import redact_terminal, write_summary
+from pytest_readiness.report.terminal import (
+    index_teardown_reports,
+    redact_terminal,
+    write_summary,
+)
 from pytest_readiness.run import fixtures
 from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
 from pytest_readiness.run.outcome import describe_call, redact_extras, redact_report
@@ -220,8 +224,10 @@ class ReadinessRunHooks:
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self._config.pluginmanager.has_plugin("terminalreporter"):
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
             redact_terminal(self._config.get_terminal_writer(), self._session.redact)
+            index_teardown_reports(reporter)
         # `--lf` would drop the other checks at collection, unseen; its deselection stays.
         plugins = self._config.pluginmanager
         if plugins.has_plugin("lfplugin-collwrapper"):
