@@ -92,6 +92,7 @@ class ItemRecord:
     started: float | None = None
     stopped: float | None = None
     duration_s: float = 0.0
+    cpu_s: float = 0.0
     finished: bool = False
 
     def add_phase(
@@ -251,6 +252,8 @@ class ReadinessSession:
         )
         if info.get("not_run"):
             self.not_run[nodeid] = str(info["not_run"])
+        if "cpu_s" in info:
+            record.cpu_s = float(info["cpu_s"])
         if outcome == "failed":
             spec = self.spec(nodeid)
             blocking = info.get("blocking", spec.blocking if spec else True)
@@ -365,6 +368,7 @@ class ReadinessSession:
             started_at=_iso(record.started) if record.started else None,
             finished_at=_iso(record.stopped) if record.stopped else None,
             evidence=record.evidence,
+            extra={"cpu_s": record.cpu_s} if record.cpu_s else {},
         )
         return self._with_severity(item, spec) if self.stage == POST_STAGE else item
 
@@ -400,6 +404,7 @@ def _plan_item(
     started_at: str | None = None,
     finished_at: str | None = None,
     evidence: tuple[Evidence, ...] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> Item:
     """The report's item for `spec`, built once (`dataclasses.replace` per field costs)."""
     return Item(
@@ -414,6 +419,7 @@ def _plan_item(
         started_at=started_at,
         finished_at=finished_at,
         evidence=evidence,
+        extra=extra or {},
     )
 
 
