@@ -225,6 +225,7 @@ def pytest_collection_modifyitems(
     if readiness is not None:
         plan_items(readiness, items)
         narrow_to(config.stash[SELECTION], config, items)
+        fixtures.warm_up(items)
         plugins = config.pluginmanager
         if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
             plugins.register(RetryHooks(readiness), "readiness-retry")
