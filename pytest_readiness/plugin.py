@@ -202,11 +202,6 @@ def _last_report(config: pytest.Config) -> Path:
     return report_path(folder, env_name, "json", config.getoption("readiness_stage"))
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    choice = config.stash.get(AUTO_WORKERS, None)
-    return None if choice is None else f"readiness: -n auto: {choice}"
-
-
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     if config.getoption("readiness"):
         return None
@@ -337,6 +332,9 @@ class ReadinessRunHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self._session.report is not None:
             write_summary(terminalreporter, self._session)
+        choice = self._config.stash.get(AUTO_WORKERS, None)
+        if choice is not None:  # -q too: what -n auto chose explains the run's time
+            terminalreporter.write_line(f"readiness: -n auto: {choice}")
 
     def pytest_unconfigure(self) -> None:
         self._session.close()
