@@ -320,7 +320,7 @@ SEEN = []
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    SEEN.append("pytest_readiness.probes.http" in sys.modules)
+    SEEN.append("pytest_readiness.probes.http" in sys.modules and "h11" in sys.modules)
 
 
 def pytest_unconfigure(config):

@@ -210,7 +210,7 @@ def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOn
 
 
 def warm_up(items: Iterable[pytest.Item]) -> None:
-    """Import what the items' fixtures need (httpx and a TLS context, psycopg) at collection.
+    """Import what the items' fixtures need (httpx's transport and TLS, psycopg) at collection.
 
     Otherwise the first item that uses them pays: its duration is not its own, and under
     `-n` the first phase runs while every worker is still importing on the same cores.
@@ -221,9 +221,10 @@ def warm_up(items: Iterable[pytest.Item]) -> None:
 
 
 def _warm_http() -> None:
-    from pytest_readiness.probes.http import tls_context
+    """httpx imports its transport (httpcore, h11, anyio: 50 ms of CPU) with the first client."""
+    from pytest_readiness.probes.http import recording_client
 
-    tls_context(True)
+    recording_client(lambda exchange: None, timeout=1.0).close()
 
 
 def _warm_db() -> None:
