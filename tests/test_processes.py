@@ -248,11 +248,11 @@ from pytest_readiness.probes import processes
 def no_scan(*args, **kwargs):
     raise AssertionError("read every process of the machine")
 
-real_children = psutil.Process.children
-psutil.Process.children = no_scan
+real_process = psutil.Process
+psutil.Process = no_scan
 assert processes.mark() == frozenset()
 assert processes.sweep(frozenset()) == []
-psutil.Process.children = real_children
+psutil.Process = real_process
 exited = subprocess.Popen([sys.executable, "-c", "pass"])
 while psutil.Process(exited.pid).status() != psutil.STATUS_ZOMBIE:
     pass

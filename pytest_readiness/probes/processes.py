@@ -38,6 +38,8 @@ def become_subreaper() -> Callable[[], None]:
 
 def mark() -> Mark:
     """The descendants alive now; a later `sweep` spares exactly these."""
+    if _childless():  # before psutil.Process(), which reads /proc too
+        return frozenset()
     return frozenset(_identity(p) for p in _descendants(psutil.Process()))
 
 
@@ -47,6 +49,8 @@ def sweep(since: Mark, *, owned: Collection[int] = ()) -> list[str]:
     `owned` are pids a live `Popen` will still wait for: killed, but not reaped here (that
     would steal their exit status). Returns what was killed, e.g. `sleep 77 (pid 4242)`.
     """
+    if _childless():
+        return []
     me = psutil.Process()
     killed: list[str] = []
     for _ in range(_ROUNDS):
@@ -76,8 +80,6 @@ def kill_tree(pid: int) -> None:
 
 
 def _descendants(process: psutil.Process) -> list[psutil.Process]:
-    if process.pid == os.getpid() and _childless():
-        return []
     try:
         return list(process.children(recursive=True))
     except psutil.Error:
