@@ -4,9 +4,11 @@ Usage: python benchmarks/b10_real_app.py [repeats]. Writes the app (a product da
 components, a data module, unit tests with vitest, ESLint with typescript-eslint, Prettier,
 an axe-core scan of the built page in jsdom) into a temporary git repository, links its
 node_modules from /tmp/b10-node-modules (installed there from the npm registry on the first
-run), copies the shipped `checks/test_gates.py`, and runs the gate phase with `-n 0` and
-`-n 4`, interleaved. The integration and E2E items need services this app does not have:
-they are deselected (so each run is partial, a NO-GO by design; only times are compared).
+run), copies the shipped `checks/test_gates.py`, and runs the gate phase with `-n 0`,
+`-n 4` and `-n auto` (which learns from the run before it), interleaved. The integration
+and E2E items need services this app does not have: they are deselected (so each run is
+partial, a NO-GO by design; only times are compared). The a11y scan is of the built
+page's HTML with a static main fragment (jsdom runs no ES modules), not the rendered app.
 Prints each mode's wall time, the gate items' durations and the ratio of the run to its
 slowest item. Asserts nothing.
 """
@@ -193,8 +195,8 @@ test("the dashboard lists every product", () => {
   expect(screen.getAllByRole("row")).toHaveLength(4);
 });
 """,
-    "scripts/a11y.mjs": """// axe-core on the built page in jsdom; prints the results as JSON.
-import { readFileSync } from "node:fs";
+    "scripts/a11y.mjs": """// axe-core on the built page in jsdom; writes the results as JSON.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { JSDOM, VirtualConsole } from "jsdom";
 
 const html = readFileSync("dist-a11y/index.html", "utf8");
@@ -209,7 +211,8 @@ window.eval(script.toString());
 window.document.getElementById("root").innerHTML =
   "<main><h1>Shop dashboard</h1><p>Inventory</p></main>";
 const results = await window.axe.run(window.document);
-console.log(JSON.stringify({ url: "dist-a11y/index.html", ...results }));
+mkdirSync("reports", { recursive: true });
+writeFileSync("reports/a11y.json", JSON.stringify({ url: "dist-a11y/index.html", ...results }));
 """,
 }
 
@@ -238,6 +241,7 @@ def make_app(root: Path) -> None:
     shutil.copy(ROOT / "checks" / "test_gates.py", root / "checks" / "test_gates.py")
     (root / "pyproject.toml").write_text(
         '[tool.readiness]\nchecklist = "checks"\n\n[tool.readiness.envs.local]\ntimeout = 300\n'
+        'vars = { a11y_report = "reports/a11y.json" }\n'
     )
     git = ["git", "-c", "user.email=b10@example.com", "-c", "user.name=b10"]
     subprocess.run([*git, "init", "-q"], cwd=root, check=True)
@@ -245,7 +249,7 @@ def make_app(root: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "app"], cwd=root, check=True)
 
 
-def run(root: Path, workers: int) -> tuple[float, dict[str, Any], str]:
+def run(root: Path, workers: int | str) -> tuple[float, dict[str, Any], str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     args = [sys.executable, "-m", "pytest", "--readiness", *QUIET, "-n", str(workers)]
     args += ["-k", SKIPPED]
@@ -259,16 +263,19 @@ def run(root: Path, workers: int) -> tuple[float, dict[str, Any], str]:
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     install_node_modules()
-    times: dict[int, list[float]] = {0: [], 4: []}
-    last: dict[int, dict[str, Any]] = {}
+    modes: tuple[int | str, ...] = (0, 4, "auto")
+    times: dict[int | str, list[float]] = {mode: [] for mode in modes}
+    last: dict[int | str, dict[str, Any]] = {}
+    chose = ""
     with tempfile.TemporaryDirectory(prefix="b10-") as tmp:
         root = Path(tmp, "app")
         make_app(root)
         for _ in range(repeats):
-            for workers in (0, 4):
-                elapsed, report, _ = run(root, workers)
+            for workers in modes:
+                elapsed, report, output = run(root, workers)
                 times[workers].append(elapsed)
                 last[workers] = report
+                chose = next((x for x in output.splitlines() if "-n auto:" in x), chose)
     versions = {p: v for p, v in PACKAGE["devDependencies"].items()}  # type: ignore[union-attr]
     print(f"B10 gate phase of a Vite + React + TypeScript app, repeats={repeats}")
     print(f"  packages (ranges; installed versions in {CACHE}/node_modules): {versions}")
@@ -286,8 +293,10 @@ def main() -> None:
                 f"    {item['title'][:40]:<40} {item['outcome']:<7} "
                 f"{item['duration_s']:5.1f} s (cpu {cpu:.1f} s) {item['reason'][:60]}"
             )
-    ratio = statistics.median(times[4]) / statistics.median(times[0])
-    print(f"  -n 4 / -n 0: {ratio:.2f}x the time")
+    for mode in (4, "auto"):
+        ratio = statistics.median(times[mode]) / statistics.median(times[0])
+        print(f"  -n {mode} / -n 0: {ratio:.2f}x the time")
+    print(f"  {chose}")
 
 
 if __name__ == "__main__":
