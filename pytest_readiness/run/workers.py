@@ -25,6 +25,9 @@ import pytest
 #: the prediction is rough, and a wrong guess must not cost more than running alone.
 REQUIRED_SAVING = 0.2
 RAN = frozenset({"passed", "failed", "error"})
+#: An item whose CPU seconds are at least this share of its wall time computes: measured
+#: while other items or other users shared the cores, its wall time says little.
+COMPUTING_SHARE = 0.15
 #: CPU seconds below which an item is a quiet one: its report carries no `cpu_s`.
 NOTED_CPU_S = 0.05
 #: A worker repeats this process's start-up so far (imports, options) and then reads the
@@ -41,8 +44,18 @@ class ItemCost:
     cpu_s: float
 
     @property
+    def computes(self) -> bool:
+        """Mostly CPU: its wall time beyond that was waiting for a core, not for a server."""
+        return self.cpu_s >= COMPUTING_SHARE * self.wall_s
+
+    @property
+    def alone_s(self) -> float:
+        """What it takes on a core of its own: its CPU if it computes, else its wall time."""
+        return self.cpu_s if self.computes else self.wall_s
+
+    @property
     def wait_s(self) -> float:
-        return max(self.wall_s - self.cpu_s, 0.0)
+        return 0.0 if self.computes else self.wall_s
 
 
 @dataclass(frozen=True)
@@ -114,13 +127,14 @@ def predicted_wall(
 ) -> float:
     """Seconds the items take with `workers` workers (0: in this process), start-up included."""
     if workers == 0:
-        return sum(cost.wall_s for cost in costs)
+        return sum(cost.alone_s for cost in costs)
     computing = min(workers, cores)
     start_up = start_up_s * workers / cores  # every worker starts at once, sharing the cores
     return start_up + sum(
         max(
-            max(cost.wall_s for cost in phase),
-            sum(c.wait_s for c in phase) / workers + sum(c.cpu_s for c in phase) / computing,
+            max(cost.alone_s for cost in phase),
+            sum(c.wait_s for c in phase) / workers
+            + sum(c.cpu_s for c in phase if c.computes) / computing,
         )
         for phase in _phases(costs)
     )
