@@ -74,7 +74,7 @@ import time
 
 @pytest.mark.gate("Build: PASSING")
 def test_build():
-    sum(range(3_000_000))
+    sum(range(20_000_000))
 
 @pytest.mark.db("Migrations: All applied")
 def test_migrations():
