@@ -120,3 +120,13 @@ def test_n_auto_after_a_run_of_long_waits_starts_workers(project: ReadinessProje
     result = project.run_subprocess("-n", "auto")
     assert worker_count(result).startswith("readiness: -n auto: 4 workers")
     assert project.report()["verdict"] == "GO"
+
+
+def test_xdists_own_worker_count_variable_still_decides(
+    project: ReadinessProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.checks(SLOW_CHECKS)
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "2")
+    result = project.run_subprocess("-n", "auto")
+    assert not any(line.startswith("readiness: -n auto") for line in result.outlines)
+    result.stdout.fnmatch_lines(["*2 workers*"])
