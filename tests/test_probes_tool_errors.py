@@ -145,3 +145,16 @@ def test_the_shells_notice_of_our_kill_is_not_what_a_timed_out_command_said() ->
     assert tool_errors.why_failed(output, killed=True) == "compiling 120 modules"
     assert tool_errors.why_failed("Killed\n", killed=True) == ""
     assert tool_errors.why_failed("Killed\n") == "Killed"  # the kernel's OOM kill is news
+
+
+def test_a_coloured_tool_line_is_found_without_its_colour_codes() -> None:
+    # Real prettier 3.10 output under CI=true: chalk colours the `error` of every line.
+    output = (
+        "Checking formatting...\n"
+        "[\x1b[31merror\x1b[39m] src/broken.ts: SyntaxError: ',' expected. (1:14)\n"
+        "[\x1b[31merror\x1b[39m] > 1 | const x = {a b};\n"
+        "Error occurred when checking code style in the above file.\n"
+    )
+    assert tool_errors.why_failed(output) == (
+        "[error] src/broken.ts: SyntaxError: ',' expected. (1:14)"
+    )

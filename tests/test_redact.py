@@ -342,7 +342,7 @@ LEAKING_CHECKS = """
         assert False, base64.b64encode(f"ci:{TOKEN}".encode()).decode()
 
     @pytest.mark.gate("Tests: All passing")
-    @pytest.mark.parametrize("value", [TOKEN])
+    @pytest.mark.parametrize("value", [TOKEN], ids=[TOKEN])  # the id is the token on any pytest
     def test_parametrized(value, record_property):
         record_property("seen", value)
         warnings.warn("in a test: " + value)
@@ -457,7 +457,7 @@ def test_no_planted_secret_shows_in_any_output_in_any_form(
     blob = re.search(r'data-jsonblob="([^"]*)"', outputs[page])
     assert blob is not None
     tests = json.loads(html.unescape(blob[1]))["tests"]
-    assert any("test_parametrized[***]" in node for node in tests)
+    assert any("test_parametrized[***]" in node for node in tests), list(tests)
     assert project.items()["Build: PASSING"]["outcome"] == "failed"
 
 

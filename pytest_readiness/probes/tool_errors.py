@@ -36,6 +36,8 @@ _TOOL_LINES = (
 _ESLINT_OOPS = re.compile(r"Oops! Something went wrong!.*\n(?:\s*\n|ESLint: \S+\n)*(?P<why>.+)")
 _ERROR_LINE = re.compile(r"^\s*(?:\w+(?:Error|Exception)|Error|error|ERROR|FATAL)\b:?\s+\S.*$")
 _NOISE = re.compile(r"^(?:npm (?:ERR!|error) (?:A complete log|\s*npm run|To see a list))")
+# Terminal colour and cursor sequences (prettier colours `[error]` under CI=true).
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # What a shell prints about a child it saw killed: our own kill, when the command timed out.
 _KILL_NOTICE = re.compile(r"^(?:.*\s)?(?:Killed|Terminated)\b.*$")
 
@@ -46,6 +48,7 @@ def why_failed(output: str, *, killed: bool = False) -> str:
     With `killed` (the command timed out and was killed), the shell's notice of that kill
     is left out: the line wanted is the last thing the command itself said.
     """
+    output = _ANSI.sub("", output)  # tools colour their output when they think CI shows it
     if killed:
         output = _without_kill_notices(output)
     for pattern in _TOOL_LINES:
