@@ -20,6 +20,9 @@ import httpcore  # noqa: F401  (see below)
 import psycopg
 import pytest
 
+from reference.target import monitoring_stack
+from reference.target.monitoring_stack import MonitoringStack, WebhookReceiver
+
 # pytester's in-process runs forget modules first imported during a run. httpx maps httpcore's
 # exceptions to its own through a table it fills on first use; importing httpcore here keeps
 # those classes the same across nested runs.
@@ -187,3 +190,47 @@ def chromium_dump_dom(url: str, profile: Path) -> str:
         check=True,
     )
     return done.stdout
+
+
+@dataclass
+class RealMonitoring:
+    """The session's Prometheus and Alertmanager, and the webhooks Alertmanager delivers to.
+
+    Alerts route to `oncall` (answers 200) unless labelled `sink="broken"` (answers 500).
+    """
+
+    stack: MonitoringStack
+    oncall: WebhookReceiver
+    broken: WebhookReceiver
+
+
+def require_monitoring_binaries() -> None:
+    """Skip (outside CI) or fail (CI=true) when the Debian packages are not installed."""
+    missing = [name for name, path in monitoring_stack.binaries().items() if path is None]
+    if not missing:
+        return
+    why = f"{', '.join(missing)} not installed (apt-get install prometheus prometheus-alertmanager)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {why}: the real monitoring tests must run in CI")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def real_monitoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealMonitoring]:
+    """One real Prometheus and Alertmanager for the whole session, stopped at its end."""
+    require_monitoring_binaries()
+    oncall, broken = WebhookReceiver().start(), WebhookReceiver(status=500).start()
+    config = monitoring_stack.alertmanager_config(
+        [
+            monitoring_stack.webhook_receiver("oncall", oncall.url),
+            monitoring_stack.webhook_receiver("broken", broken.url),
+        ],
+        [{"receiver": "broken", "matchers": ['sink="broken"']}],
+    )
+    folder = tmp_path_factory.mktemp("monitoring")
+    try:
+        with MonitoringStack.start(folder / "stack", config) as stack:
+            yield RealMonitoring(stack, oncall, broken)
+    finally:
+        oncall.stop()
+        broken.stop()

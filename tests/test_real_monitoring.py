@@ -1,0 +1,145 @@
+"""The monitoring items against a real Prometheus and Alertmanager, with real traffic and faults.
+
+The reference app (`reference/target/server.py`) counts and times its answers with
+`prometheus_client`; the session's Prometheus (tests/conftest.py `real_monitoring`) scrapes
+it every second. A traffic generator sends a known share of failing and slowed requests,
+then the shipped checks (copied from `checks/`) read the error rate and the P95 through
+real PromQL, and the test compares them with what the generator produced.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reference.target import server, traffic
+from reference.target.monitoring_stack import MonitoringStack, alertmanager_config
+from tests.conftest import ReadinessProject, RealMonitoring, require_monitoring_binaries
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = 200
+PRODUCTS = server.TRAFFIC_PATH
+
+
+def _project_config(base_url: str, stack: MonitoringStack, **settings: Any) -> str:
+    lines = [
+        "[tool.readiness.envs.local]",
+        f"base_url = {json.dumps(base_url)}",
+        "timeout = 120",
+        "[tool.readiness.envs.local.vars]",
+        f"prometheus_url = {json.dumps(stack.prometheus_url)}",
+        f"alertmanager_url = {json.dumps(stack.alertmanager_url)}",
+        *(f"{key} = {json.dumps(value)}" for key, value in settings.items()),
+    ]
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def app_job(real_monitoring: RealMonitoring, tmp_path: Path) -> Iterator[Any]:
+    """Start a reference app with given traffic faults, scraped by the session's Prometheus."""
+    started: list[tuple[server.LocalServices, str]] = []
+
+    def start(faults: server.TrafficFaults) -> tuple[str, str]:
+        services = server.start(tmp_path, traffic=faults)
+        job = f"app-{uuid.uuid4().hex[:8]}"
+        started.append((services, job))
+        url = services.urls["READINESS_LOCAL_URL"]
+        real_monitoring.stack.scrape(job, url)
+        return url, job
+
+    yield start
+    for services, job in started:
+        real_monitoring.stack.forget(job)
+        services.stop()
+
+
+def test_the_stack_starts_ready_and_stops_leaving_no_process_or_data(tmp_path: Path) -> None:
+    require_monitoring_binaries()
+    config = alertmanager_config([{"name": "nowhere"}])
+    stack = MonitoringStack.start(tmp_path / "stack", config)
+    try:
+        assert stack.wait_for('up{job="alertmanager"}', lambda up: up == 1) == 1
+    finally:
+        stack.stop()
+    assert stack.prometheus.process.poll() is not None
+    assert stack.alertmanager.process.poll() is not None
+    assert not (tmp_path / "stack").exists()
+
+
+LEVELS = {
+    "healthy": server.TrafficFaults(),
+    "2pct-5xx-150ms": server.TrafficFaults(error_share=0.02, slow_share=0.1, added_latency_s=0.15),
+    "10pct-5xx-700ms": server.TrafficFaults(error_share=0.1, slow_share=0.2, added_latency_s=0.7),
+}
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_error_rate_and_p95_from_real_promql_match_the_traffic_produced(
+    level: str,
+    app_job: Any,
+    real_monitoring: RealMonitoring,
+    project: ReadinessProject,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    faults = LEVELS[level]
+    url, job = app_job(faults)
+    sent = traffic.drive(url, PRODUCTS, REQUESTS)
+    stack = real_monitoring.stack
+    series = f'job="{job}",path="{PRODUCTS}"'
+    stack.wait_for(f"sum(http_requests_total{{{series}}})", lambda n: n == REQUESTS)
+    errors_query = (
+        f'sum(rate(http_requests_total{{{series},status=~"5.."}}[5m]))'
+        f" / sum(rate(http_requests_total{{{series}}}[5m]))"
+    )
+    p95_query = (
+        "histogram_quantile(0.95, sum by (le) "
+        f"(rate(http_request_duration_seconds_bucket{{{series}}}[5m])))"
+    )
+    items = _run_checks(
+        project,
+        url,
+        stack,
+        error_rate_query=errors_query,
+        latency_p95_query=p95_query,
+        performance_paths=["/health"],
+    )
+    rate_item = items["Monitor error rates (target <0.5%)"]
+    measured_rate = next(e for e in rate_item["evidence"] if e["kind"] == "note")["data"]["rate"]
+    latency_item = items["Check performance metrics"]
+    table = next(e for e in latency_item["evidence"] if e["kind"] == "latency")
+    measured_p95 = table["data"]["reported_p95_s"]["Prometheus (vars.latency_p95_query)"]
+
+    produced_p95 = sent.percentile(95)
+    lower, _ = traffic.bucket_of(
+        faults.added_latency_s if faults.slow_share >= 0.1 else 0.0, server.LATENCY_BUCKETS
+    )
+    _, upper = traffic.bucket_of(produced_p95, server.LATENCY_BUCKETS)
+    with capsys.disabled():
+        print(
+            f"\n[{level}] error rate: PromQL {measured_rate:.4%}, generator {sent.error_rate:.4%}"
+            f" ({sent.errors} of {sent.total}); P95: PromQL {measured_p95 * 1000:.1f} ms,"
+            f" generator {produced_p95 * 1000:.1f} ms (bucket bounds {lower:g}..{upper:g} s)"
+        )
+    # Both rates come from the same scrapes, so their extrapolation cancels: one request's share.
+    assert abs(measured_rate - sent.error_rate) < 1 / REQUESTS
+    # histogram_quantile interpolates inside a bucket: the true P95 and it share its bounds.
+    assert lower <= measured_p95 <= upper
+    assert (rate_item["outcome"] == "passed") is (sent.error_rate <= 0.005)
+    assert latency_item["outcome"] == "passed", latency_item["reason"]
+
+
+def _run_checks(
+    project: ReadinessProject, base_url: str, stack: MonitoringStack, **settings: Any
+) -> dict[str, dict[str, Any]]:
+    folder = project.pytester.path / "checks"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "checks" / "test_post_deploy.py", folder)
+    project.config(_project_config(base_url, stack, **settings))
+    project.run("--stage=post", "-k", "error_rate or performance_metrics")
+    return project.items()
