@@ -19,7 +19,12 @@ from typing import Any
 import pytest
 
 from reference.target import server, traffic
-from reference.target.monitoring_stack import MonitoringStack, alertmanager_config
+from reference.target.monitoring_stack import (
+    APP_RULES,
+    MonitoringStack,
+    alertmanager_config,
+    webhook_receiver,
+)
 from tests.conftest import ReadinessProject, RealMonitoring, require_monitoring_binaries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +148,91 @@ def _run_checks(
     project.config(_project_config(base_url, stack, **settings))
     project.run("--stage=post", "-k", "error_rate or performance_metrics")
     return project.items()
+
+
+MONITORING = "Monitoring: Configured and alerting"
+BROKEN_RULE = {
+    "alert": "DuplicateSeries",
+    # Valid PromQL that fails at every evaluation: two `up` series made identical.
+    "expr": 'label_replace(label_replace(up, "job", "x", "", ""), "instance", "x", "", "")',
+}
+
+
+def _run_monitoring(project: ReadinessProject, stack: MonitoringStack) -> dict[str, Any]:
+    folder = project.pytester.path / "checks"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "checks" / "test_infrastructure.py", folder)
+    project.config(_project_config("http://127.0.0.1:9", stack))
+    project.run("-k", "test_monitoring")
+    return project.items()[MONITORING]
+
+
+def test_monitoring_passes_on_the_rules_prometheus_loaded_and_alertmanagers_receivers(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    real_monitoring.stack.wait_rules_evaluated()
+    item = _run_monitoring(project, real_monitoring.stack)
+    assert item["outcome"] == "passed", item["reason"]
+    summaries = [e["summary"] for e in item["evidence"]]
+    assert "Prometheus: 1 alerting rule(s) of 2 rule(s), 0 in error" in summaries
+    assert "Alertmanager: 2 receiver(s)" in summaries
+
+
+def test_a_rule_whose_last_evaluation_errored_fails_monitoring_naming_it_and_the_error(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    stack = real_monitoring.stack
+    rules = {"groups": [{"name": "app", "rules": [*APP_RULES["groups"][0]["rules"], BROKEN_RULE]}]}
+    with stack.rules_loaded(rules):
+        stack.wait_rules_evaluated()
+        item = _run_monitoring(project, stack)
+    assert item["outcome"] == "failed"
+    assert item["reason"].startswith(
+        "Prometheus rule app/DuplicateSeries: last evaluation failed: "
+    )
+    assert "same labelset" in item["reason"]
+
+
+def test_only_recording_rules_in_real_prometheus_fail_monitoring(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    stack = real_monitoring.stack
+    recording = [rule for rule in APP_RULES["groups"][0]["rules"] if "record" in rule]
+    with stack.rules_loaded({"groups": [{"name": "app", "rules": recording}]}):
+        stack.wait_rules_evaluated()
+        item = _run_monitoring(project, stack)
+    assert item["outcome"] == "failed"
+    assert item["reason"].startswith("Prometheus /api/v1/rules lists no alerting rules")
+
+
+def test_a_route_that_ends_at_a_receiver_without_integrations_is_a_warning_naming_it(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    stack = real_monitoring.stack
+    config = alertmanager_config(
+        [webhook_receiver("oncall", real_monitoring.oncall.url), {"name": "blackhole"}],
+        [{"receiver": "blackhole", "matchers": ['team="nobody"']}],
+    )
+    with stack.alertmanager_config_loaded(config):
+        item = _run_monitoring(project, stack)
+    assert item["outcome"] == "passed", item["reason"]
+    warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
+    assert warnings == [
+        "Alertmanager route to receiver 'blackhole' ends nowhere: it has no integrations"
+    ]
+
+
+def test_a_root_route_that_ends_nowhere_fails_monitoring(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    stack = real_monitoring.stack
+    config = alertmanager_config(
+        [{"name": "blackhole"}, webhook_receiver("oncall", real_monitoring.oncall.url)]
+    )
+    with stack.alertmanager_config_loaded(config):
+        item = _run_monitoring(project, stack)
+    assert item["outcome"] == "failed"
+    assert item["reason"] == (
+        "Alertmanager's root route ends at receiver 'blackhole', which has no integrations: "
+        "alerts no sub-route matches go nowhere"
+    )

@@ -239,6 +239,32 @@ class MonitoringStack:
             self._write_prometheus_config()
             self.prometheus.reload()
 
+    @contextmanager
+    def alertmanager_config_loaded(self, config: Mapping[str, Any]) -> Iterator[None]:
+        """Load another Alertmanager configuration for the block, then the previous one."""
+        before = self.alertmanager_config
+        path = self.folder / "alertmanager.yml"
+        path.write_text(json.dumps(config))
+        self.alertmanager.reload()
+        try:
+            yield
+        finally:
+            path.write_text(json.dumps(before))
+            self.alertmanager.reload()
+
+    def wait_rules_evaluated(self, timeout: float = READY_TIMEOUT_S) -> None:
+        """Poll `/api/v1/rules` until the loaded rules are all evaluated after the last load."""
+        wanted = sum(len(group["rules"]) for group in self.rules["groups"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            payload = httpx.get(f"{self.prometheus.url}/api/v1/rules", timeout=10).json()
+            rules = [rule for group in payload["data"]["groups"] for rule in group["rules"]]
+            evaluated = [rule for rule in rules if not rule["lastEvaluation"].startswith("0001")]
+            if len(rules) == wanted and len(evaluated) == wanted:
+                return
+            time.sleep(_POLL_S)
+        raise StackError(f"Prometheus did not evaluate its {wanted} rule(s) in {timeout:g} s")
+
     def query(self, promql: str) -> list[dict[str, Any]]:
         """The instant vector a query returns now."""
         response = httpx.get(
