@@ -14,6 +14,7 @@ import pytest
 
 from pytest_readiness import CheckFailed, Environment
 from pytest_readiness.probes import (
+    alert_delivery,
     approvals,
     browser,
     dashboard,
@@ -35,6 +36,13 @@ def _required_var(env: Environment, key: str) -> Any:
     if value in (None, ""):
         raise CheckFailed(f"vars.{key} is not set for environment {env.name!r}")
     return value
+
+
+def _monitoring_source(env: Environment, evidence: Any) -> None:
+    """Say which servers the monitoring items read (`vars.monitoring_source`): real or stand-in."""
+    source = env.vars.get("monitoring_source")
+    if source:
+        evidence.add("note", f"monitoring servers: {source}")
 
 
 def _limit(env: Environment, key: str, default: float) -> float:
@@ -126,6 +134,7 @@ def test_error_rate(readiness_env, http_client, evidence):
     rollback = _limit(readiness_env, "rollback_error_rate", 0.05)
     query = readiness_env.vars.get("error_rate_query")
     if query:
+        _monitoring_source(readiness_env, evidence)
         client = http_client(_required_var(readiness_env, "prometheus_url"))
         evidence.expect(
             error_rate.prometheus_error_rate(client, query, limit=limit, rollback=rollback)
@@ -150,6 +159,7 @@ def test_performance_metrics(readiness_env, http_client, evidence):
     reported: dict[str, float] = {}
     query = readiness_env.vars.get("latency_p95_query")
     if query:
+        _monitoring_source(readiness_env, evidence)
         client = http_client(_required_var(readiness_env, "prometheus_url"))
         try:
             reported["Prometheus (vars.latency_p95_query)"] = prometheus.query_value(client, query)
@@ -180,6 +190,7 @@ def test_production_data_integrity(readiness_env, db, evidence):
 
 @pytest.mark.infra("Verify all monitors active", stage="post")
 def test_monitors_active(readiness_env, http_client, evidence):
+    _monitoring_source(readiness_env, evidence)
     prometheus_api = http_client(_required_var(readiness_env, "prometheus_url"))
     alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
     evidence.expect(monitoring.monitoring_configured(prometheus_api, alertmanager))
@@ -187,11 +198,28 @@ def test_monitors_active(readiness_env, http_client, evidence):
 
 @pytest.mark.infra("Verify alerts delivering", stage="post")
 def test_alerts_delivering(readiness_env, http_client, evidence):
+    _monitoring_source(readiness_env, evidence)
+    if readiness_env.get("allow_test_alerts", readiness_env.get("allow_writes", False)):
+        alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
+        evidence.expect(
+            alert_delivery.alerts_delivering(
+                alertmanager,
+                timeout_s=_limit(readiness_env, "alert_delivery_timeout_s", 60),
+                extra_labels=readiness_env.vars.get("test_alert_labels"),
+            )
+        )
+        return
     query = readiness_env.vars.get("alert_failures_query")
     if not query:
         pytest.skip(
-            "not run: manual: set vars.alert_failures_query (e.g. "
-            "sum(increase(alertmanager_notifications_failed_total[1h]))) or sign this line off"
+            "not run: manual: set allow_test_alerts = true to send a test alert, or "
+            "vars.alert_failures_query (e.g. "
+            "sum(increase(alertmanager_notifications_failed_total[1h]))), or sign this line off"
         )
+    evidence.add(
+        "note",
+        "read-only: no test alert sent (the environment sets neither allow_test_alerts nor "
+        "allow_writes); judged by Alertmanager's failure counter alone",
+    )
     client = http_client(_required_var(readiness_env, "prometheus_url"))
     evidence.expect(monitoring.notifications_delivered(client, query))

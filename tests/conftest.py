@@ -196,7 +196,9 @@ def chromium_dump_dom(url: str, profile: Path) -> str:
 class RealMonitoring:
     """The session's Prometheus and Alertmanager, and the webhooks Alertmanager delivers to.
 
-    Alerts route to `oncall` (answers 200) unless labelled `sink="broken"` (answers 500).
+    Alerts route to `oncall` (a webhook answering 200) unless labelled `sink="broken"`: those
+    go to a Slack integration whose API answers 500. Alertmanager counts attempts per
+    integration, so the failing one is of another kind than the healthy one.
     """
 
     stack: MonitoringStack
@@ -223,7 +225,12 @@ def real_monitoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealMo
     config = monitoring_stack.alertmanager_config(
         [
             monitoring_stack.webhook_receiver("oncall", oncall.url),
-            monitoring_stack.webhook_receiver("broken", broken.url),
+            {
+                "name": "broken",
+                "slack_configs": [
+                    {"api_url": broken.url, "channel": "#alerts", "send_resolved": False}
+                ],
+            },
         ],
         [{"receiver": "broken", "matchers": ['sink="broken"']}],
     )

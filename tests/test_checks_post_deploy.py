@@ -142,14 +142,27 @@ def test_no_alerting_rules_fails_monitors_active_without_a_rollback(run_post) ->
 def test_alerts_delivering_without_a_query_is_manual_and_with_one_reads_the_failures(
     run_post,
 ) -> None:
-    _, items, _ = run_post(alert_failures_query=None, chromium_path="/nonexistent/chromium")
+    read_only = {"allow_writes": False, "chromium_path": "/nonexistent/chromium"}
+    _, items, _ = run_post(alert_failures_query=None, **read_only)
     alerts = items["Verify alerts delivering"]
     assert alerts["outcome"] == "skipped"
-    assert alerts["reason"].startswith("not run: manual: set vars.alert_failures_query")
-    _, items, _ = run_post(chromium_path="/nonexistent/chromium")
+    assert alerts["reason"].startswith("not run: manual: set allow_test_alerts = true")
+    _, items, _ = run_post(**read_only)
     alerts = items["Verify alerts delivering"]
     assert alerts["outcome"] == "passed"
+    assert alerts["evidence"][0]["summary"].startswith("read-only: no test alert sent")
     assert alerts["evidence"][-1]["summary"] == "Alertmanager failed notifications: 0"
+
+
+def test_with_writes_allowed_one_test_alert_is_posted_and_its_delivery_judged(run_post) -> None:
+    _, items, services = run_post(chromium_path="/nonexistent/chromium")
+    assert items["Verify alerts delivering"]["outcome"] == "passed"
+    posts = [p for m, p in services.requests("READINESS_LOCAL_ALERTMANAGER") if m == "POST"]
+    assert posts == ["/api/v2/alerts", "/api/v2/alerts"]  # the alert, then its resolution
+    _, items, _ = run_post(frozenset({"alerts-undelivered"}), chromium_path="/nonexistent/chromium")
+    alerts = items["Verify alerts delivering"]
+    assert alerts["outcome"] == "failed"
+    assert alerts["reason"].startswith("Alertmanager failed to deliver the test alert via webhook")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

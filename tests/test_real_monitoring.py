@@ -25,7 +25,12 @@ from reference.target.monitoring_stack import (
     alertmanager_config,
     webhook_receiver,
 )
-from tests.conftest import ReadinessProject, RealMonitoring, require_monitoring_binaries
+from tests.conftest import (
+    ReadinessProject,
+    RealMonitoring,
+    require_monitoring_binaries,
+    run_repo_checklist,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 200
@@ -40,9 +45,15 @@ def _project_config(base_url: str, stack: MonitoringStack, **settings: Any) -> s
         "[tool.readiness.envs.local.vars]",
         f"prometheus_url = {json.dumps(stack.prometheus_url)}",
         f"alertmanager_url = {json.dumps(stack.alertmanager_url)}",
-        *(f"{key} = {json.dumps(value)}" for key, value in settings.items()),
+        *(f"{key} = {_toml(value)}" for key, value in settings.items()),
     ]
     return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
 
 
 @pytest.fixture
@@ -236,3 +247,112 @@ def test_a_root_route_that_ends_nowhere_fails_monitoring(
         "Alertmanager's root route ends at receiver 'blackhole', which has no integrations: "
         "alerts no sub-route matches go nowhere"
     )
+
+
+DELIVERING = "Verify alerts delivering"
+
+
+def _run_delivery(
+    project: ReadinessProject, stack: MonitoringStack, top: str = "", **settings: Any
+) -> dict[str, Any]:
+    folder = project.pytester.path / "checks"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "checks" / "test_post_deploy.py", folder)
+    config = _project_config("http://127.0.0.1:9", stack, **settings)
+    project.config(
+        config.replace("[tool.readiness.envs.local]\n", f"[tool.readiness.envs.local]\n{top}")
+    )
+    project.run("--stage=post", "-k", "alerts_delivering")
+    return project.items()[DELIVERING]
+
+
+def _test_alerts(stack: MonitoringStack) -> list[dict[str, Any]]:
+    import httpx
+
+    found = httpx.get(
+        f"{stack.alertmanager_url}/api/v2/alerts",
+        params={"filter": 'alertname="ReadinessTestAlert"'},
+    ).json()
+    return list(found)
+
+
+def test_a_test_alert_reaches_the_webhook_and_alertmanagers_counters_show_it_sent(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    item = _run_delivery(project, real_monitoring.stack, "allow_test_alerts = true\n")
+    assert item["outcome"] == "passed", item["reason"]
+    posted = next(e for e in item["evidence"] if e["summary"].startswith("posted test alert"))
+    check_id = posted["summary"].rsplit("=", 1)[1]
+    seen = [labels for labels in real_monitoring.oncall.labels_seen()]
+    assert any(labels.get("readiness_check") == check_id for labels in seen)
+    counted = next(e for e in item["evidence"] if "attempts" in e["data"])
+    assert counted["data"]["attempts"]["webhook"]["ok"] >= 1
+    assert counted["data"]["attempts"]["webhook"]["failed"] == 0
+    # Judged, the test alert is resolved at once instead of lingering for its endsAt.
+    mine = [
+        a for a in _test_alerts(real_monitoring.stack) if a["labels"]["readiness_check"] == check_id
+    ]
+    assert all(a["status"]["state"] != "active" for a in mine)
+
+
+def test_a_receiver_answering_500_fails_delivery_naming_the_integration(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    received = len(real_monitoring.broken.received)
+    item = _run_delivery(
+        project,
+        real_monitoring.stack,
+        "allow_test_alerts = true\n",
+        test_alert_labels={"sink": "broken"},
+    )
+    assert item["outcome"] == "failed"
+    assert item["reason"].startswith(
+        "Alertmanager failed to deliver the test alert via slack "
+        "(alertmanager_notification_requests_failed_total rose by "
+    )
+    assert len(real_monitoring.broken.received) > received  # it really tried, and got 500
+
+
+def test_without_allow_test_alerts_nothing_is_posted_and_the_failure_counter_is_read(
+    real_monitoring: RealMonitoring, project: ReadinessProject
+) -> None:
+    stack = real_monitoring.stack
+    counter = 'alertmanager_notifications_failed_total{integration="webhook"}'
+    stack.wait_for(f"count_over_time({counter}[1h])", lambda samples: samples >= 2)
+    before = len(_test_alerts(stack))
+    item = _run_delivery(
+        project,
+        stack,
+        "allow_writes = true\nallow_test_alerts = false\n",
+        alert_failures_query=f"sum(increase({counter}[1h]))",
+    )
+    assert len(_test_alerts(stack)) == before
+    assert item["evidence"][0]["summary"].startswith("read-only: no test alert sent")
+    assert any("/api/v1/query" in e["summary"] for e in item["evidence"])
+    assert item["outcome"] == "passed", item["reason"]
+
+
+def test_without_the_binaries_the_local_target_uses_stand_ins_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINESS_PROMETHEUS", "/nonexistent/prometheus")
+    _, report, output = run_repo_checklist(tmp_path, "-k", "test_monitoring")
+    item = next(i for i in report["items"] if i["title"] == MONITORING)
+    assert item["outcome"] == "passed", output
+    assert item["evidence"][0]["summary"] == (
+        "monitoring servers: stand-in: Prometheus not installed "
+        "(apt-get install prometheus prometheus-alertmanager)"
+    )
+
+
+def test_with_the_binaries_the_local_target_uses_real_servers_and_says_so(
+    tmp_path: Path,
+) -> None:
+    require_monitoring_binaries()
+    _, report, output = run_repo_checklist(tmp_path, "-k", "test_monitoring")
+    item = next(i for i in report["items"] if i["title"] == MONITORING)
+    assert item["outcome"] == "passed", output
+    summaries = [e["summary"] for e in item["evidence"]]
+    assert summaries[0] == "monitoring servers: real: Prometheus and Alertmanager on loopback"
+    # Only a real Prometheus reports its rules' evaluation (the stand-in has no such count).
+    assert "Prometheus: 1 alerting rule(s) of 2 rule(s), 0 in error" in summaries

@@ -15,7 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reference.target import database, infra_faults, server, supabase_api, workspace
+from reference.target import (
+    database,
+    infra_faults,
+    monitoring_stack,
+    server,
+    supabase_api,
+    traffic,
+    workspace,
+)
 
 FAULTS_VARIABLE = "READINESS_LOCAL_FAULTS"
 FAULTS: frozenset[str] = (
@@ -77,15 +85,67 @@ def _build(target: LocalTarget, admin_dsn: str, faults: frozenset[str]) -> None:
     target._cleanups.append(lambda: database.drop(admin_dsn, dsn))
     backups = supabase_api.BackupsServer(faults & supabase_api.FAULTS).start()
     target._cleanups.append(backups.stop)
-    services = server.start(ws, faults & (server.FAULTS | server.POST_FAULTS))
+    services = server.start(
+        ws, faults & (server.FAULTS | server.POST_FAULTS), traffic=traffic_faults(faults)
+    )
     target._cleanups.append(services.stop)
+    monitoring = _monitoring(target, folder, services.urls["READINESS_LOCAL_URL"], faults)
     target.variables.update(
         {
             "READINESS_LOCAL_WORKSPACE": str(ws),
             "READINESS_LOCAL_DB": dsn,
             "READINESS_LOCAL_SUPABASE_API": backups.url,
             **services.urls,
+            **monitoring,
             # The workspace's commands say `python`: make it this interpreter, venv or not.
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
         }
     )
+
+
+# Real traffic the local target sends its app before the checks run, so the real
+# Prometheus has a window of series to evaluate (error rate, P95).
+TRAFFIC_REQUESTS = 100
+STAND_IN = "stand-in: Prometheus not installed (apt-get install prometheus prometheus-alertmanager)"
+
+
+def traffic_faults(faults: frozenset[str]) -> server.TrafficFaults:
+    """What the real app's traffic path does wrong for the post-deploy faults."""
+    return server.TrafficFaults(
+        error_share=0.07 if "error-rate-7pct" in faults else 0.0,
+        slow_share=0.1 if "p95-12s" in faults else 0.0,
+        added_latency_s=12.0 if "p95-12s" in faults else 0.0,
+    )
+
+
+def _monitoring(
+    target: LocalTarget, folder: Path, app_url: str, faults: frozenset[str]
+) -> dict[str, str]:
+    """A real Prometheus and Alertmanager when installed, else the stand-ins (labelled)."""
+    if not monitoring_stack.installed():
+        return {"READINESS_LOCAL_MONITORING": STAND_IN}
+    oncall = monitoring_stack.WebhookReceiver().start()
+    target._cleanups.append(oncall.stop)
+    rules = monitoring_stack.APP_RULES
+    if "no-alert-rules" in faults:
+        recording = [rule for rule in rules["groups"][0]["rules"] if "record" in rule]
+        rules = {"groups": [{"name": "app", "rules": recording}]}
+    stack = monitoring_stack.MonitoringStack.start(
+        folder / "monitoring",
+        monitoring_stack.alertmanager_config(
+            [monitoring_stack.webhook_receiver("oncall", oncall.url)]
+        ),
+        rules,
+        {"app": [app_url.removeprefix("http://")]},
+    )
+    target._cleanups.append(stack.stop)
+    stack.wait_for('up{job="app"}', lambda up: up == 1)
+    concurrency = 20 if "p95-12s" in faults else 10
+    traffic.drive(app_url, server.TRAFFIC_PATH, TRAFFIC_REQUESTS, concurrency)
+    scraped = f'sum(http_requests_total{{job="app",path="{server.TRAFFIC_PATH}"}})'
+    stack.wait_for(scraped, lambda count: count >= TRAFFIC_REQUESTS)
+    return {
+        "READINESS_LOCAL_PROMETHEUS": stack.prometheus_url,
+        "READINESS_LOCAL_ALERTMANAGER": stack.alertmanager_url,
+        "READINESS_LOCAL_MONITORING": "real: Prometheus and Alertmanager on loopback",
+    }

@@ -13,6 +13,7 @@ deadline instead of sleeping a fixed time:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ import httpx
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = "prometheus-alertmanager"
+_PACKAGES = {PROMETHEUS: "prometheus", ALERTMANAGER: "prometheus-alertmanager"}
 INTERVAL = "1s"
 READY_TIMEOUT_S = 60.0
 _POLL_S = 0.1
@@ -61,9 +63,16 @@ class StackError(RuntimeError):
     """Prometheus or Alertmanager did not start, or did not take a new configuration."""
 
 
+# Name or path of each binary; `READINESS_PROMETHEUS=/nonexistent` acts as "not installed".
+BINARY_VARIABLES = {PROMETHEUS: "READINESS_PROMETHEUS", ALERTMANAGER: "READINESS_ALERTMANAGER"}
+
+
 def binaries() -> dict[str, str | None]:
-    """Where each server binary is on PATH (None: not installed)."""
-    return {name: shutil.which(name) for name in (PROMETHEUS, ALERTMANAGER)}
+    """Where each server binary is (None: not installed): PATH, or the variable naming it."""
+    return {
+        name: shutil.which(os.environ.get(variable) or name)
+        for name, variable in BINARY_VARIABLES.items()
+    }
 
 
 def installed() -> bool:
@@ -124,11 +133,14 @@ class Server:
 
 
 def _launch(name: str, folder: Path, args: Sequence[str], port: int) -> Server:
+    executable = binaries()[name]
+    if executable is None:
+        raise StackError(f"{name} is not installed (apt-get install {_PACKAGES[name]})")
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [name, *args],
+            [executable, *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

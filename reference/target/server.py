@@ -47,7 +47,13 @@ FAULTS: frozenset[str] = frozenset(
 )
 # Faults the post-deploy items (`--stage=post`, checks/test_post_deploy.py) notice.
 POST_FAULTS: frozenset[str] = frozenset(
-    {"slow-dashboard", "error-rate-7pct", "p95-12s", "approvals-drawer-broken"}
+    {
+        "slow-dashboard",
+        "error-rate-7pct",
+        "p95-12s",
+        "approvals-drawer-broken",
+        "alerts-undelivered",
+    }
 )
 
 SLOW_HEALTH_S = 5.0
@@ -439,11 +445,50 @@ class Prometheus(Service):
 
 
 class Alertmanager(Service):
-    """Alertmanager's `/api/v2/status` with the loaded config as YAML text."""
+    """Alertmanager's `/api/v2/status` (the loaded config as YAML text), `/api/v2/alerts` and
+    the notification attempt counters on `/metrics`.
+
+    Every posted alert is routed to `oncall` (a webhook) and counted as one attempt there;
+    with `alerts-undelivered` that attempt fails, as a receiver answering 500 would.
+    """
 
     def __init__(self, faults: frozenset[str], stopping: threading.Event) -> None:
         super().__init__(faults, stopping)
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self.attempts = 0
         self.route("GET", "/api/v2/status", self.status)
+        self.route("POST", "/api/v2/alerts", self.post_alerts)
+        self.route("GET", "/api/v2/alerts", self.list_alerts)
+        self.route("GET", "/metrics", self.metrics)
+
+    def post_alerts(self, request: Request, match: re.Match[str]) -> Reply:
+        for alert in request.json():
+            key = json.dumps(alert.get("labels", {}), sort_keys=True)
+            if key not in self.alerts:
+                self.attempts += 1
+            self.alerts[key] = {**alert, "receivers": [{"name": "oncall"}]}
+        return Reply(200)
+
+    def list_alerts(self, request: Request, match: re.Match[str]) -> Reply:
+        wanted = {
+            found[1]: found[2]
+            for found in map(_MATCHER.fullmatch, request.query.get("filter", []))
+            if found
+        }
+        found = [
+            alert
+            for alert in self.alerts.values()
+            if all(alert.get("labels", {}).get(k) == v for k, v in wanted.items())
+        ]
+        return Reply.json(found)
+
+    def metrics(self, request: Request, match: re.Match[str]) -> Reply:
+        failed = self.attempts if "alerts-undelivered" in self.faults else 0
+        text = (
+            f'alertmanager_notification_requests_total{{integration="webhook"}} {self.attempts}\n'
+            f'alertmanager_notification_requests_failed_total{{integration="webhook"}} {failed}\n'
+        )
+        return Reply(200, text.encode(), {"Content-Type": "text/plain; version=0.0.4"})
 
     def status(self, request: Request, match: re.Match[str]) -> Reply:
         return Reply.json(
@@ -653,6 +698,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+_MATCHER = re.compile(r'(\w+)="([^"]*)"')
 _INSTRUMENTED = frozenset({TRAFFIC_PATH, "/", "/health", "/api/health", "/api/dashboard"})
 
 _TILES: list[dict[str, Any]] = [
