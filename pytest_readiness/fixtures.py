@@ -1,10 +1,11 @@
-"""The public fixtures checks use: readiness_env, evidence, run, http, http_client, db."""
+"""The public fixtures checks use: readiness_env, evidence, run, http, http_client, db,
+readiness_history."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -64,6 +65,16 @@ def process_groups(item: pytest.Item) -> ProcessGroups:
 def readiness_env(request: pytest.FixtureRequest) -> Environment:
     """The resolved target environment (name, base_url, database_url, workspace, vars...)."""
     return readiness_session(request.config).environment
+
+
+@pytest.fixture
+def readiness_history(request: pytest.FixtureRequest) -> list[Mapping[str, Any]]:
+    """Earlier runs of this environment and stage, oldest first (this run is not among them)."""
+    from pytest_readiness.report import files, history
+
+    session = readiness_session(request.config)
+    name = files.report_name(session.env_name, session.stage)
+    return history.load_runs(history.history_dir(session.report_dir, name))
 
 
 @pytest.fixture

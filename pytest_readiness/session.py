@@ -16,6 +16,7 @@ import pytest
 from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
+    PENDING_PREFIX,
     POST_STAGE,
     SEVERITIES,
     STAGES,
@@ -108,6 +109,8 @@ class ItemRecord:
         if when == "teardown":
             self.finished = True
         new = _outcome_of("call" if out_of_time else when, outcome)
+        if new is Outcome.SKIPPED and reason.startswith(PENDING_PREFIX):
+            new = Outcome.PENDING
         # The first thing that went wrong decides; a teardown error spoils a pass.
         if new is not None and self.outcome in (None, Outcome.PASSED):
             self.outcome = new

@@ -169,3 +169,151 @@ def test_with_writes_allowed_one_test_alert_is_posted_and_its_delivery_judged(ru
 def test_the_drawer_item_runs_chromium_found_on_path(run_post) -> None:
     _, items, _ = run_post()
     assert items["Approvals drawer opens"]["outcome"] == "passed"
+
+
+def test_a_smoke_command_that_runs_no_test_fails_the_smoke_item(run_post) -> None:
+    command = (
+        "mkdir -p empty && PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q "
+        "-p no:cacheprovider empty --junitxml=reports/junit/smoke.xml"
+    )
+    _, items, _ = run_post(smoke_test_command=command, chromium_path="/nonexistent/chromium")
+    smoke = items["Run production smoke tests (automated)"]
+    assert smoke["outcome"] == "failed"
+    assert "no test" in smoke["reason"], smoke["reason"]
+
+
+def test_the_smoke_command_is_given_the_targets_base_url(run_post, project) -> None:
+    (project.pytester.path / "smoke").mkdir()
+    (project.pytester.path / "smoke" / "test_url.py").write_text(
+        "import os, urllib.request\n"
+        "def test_home():\n"
+        "    url = os.environ['READINESS_BASE_URL']\n"
+        "    assert urllib.request.urlopen(url + '/api/health').status == 200\n"
+    )
+    command = (
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 python -m pytest -q -p no:cacheprovider smoke "
+        "--junitxml=reports/junit/smoke.xml"
+    )
+    _, items, services = run_post(smoke_test_command=command, chromium_path="/nonexistent/chromium")
+    smoke = items["Run production smoke tests (automated)"]
+    assert smoke["outcome"] == "passed", smoke["reason"]
+    assert ("GET", "/api/health") in services.requests("READINESS_LOCAL_URL")
+
+
+EVERY_HOUR = "Monitor error rates every hour"
+EVERY_TWO_HOURS = "Check performance metrics every 2 hours"
+DEPLOYED = "2026-12-01T08:00:00Z"
+
+
+def _history(project, hours, *, error_rate=0.001, p95_s=0.4, version="v1") -> None:
+    """Post-stage runs of earlier hours, as the history keeps them."""
+    from pytest_readiness.report import history
+
+    folder = project.pytester.path / "reports" / "history" / "local-post"
+    folder.mkdir(parents=True, exist_ok=True)
+    for hour in hours:
+        at = (
+            f"2026-12-01T{8 + hour:02d}:05:00Z"
+            if hour < 16
+            else f"2026-12-02T{hour - 16:02d}:05:00Z"
+        )
+        entry = {
+            "schema": history.HISTORY_SCHEMA,
+            "started_at": at,
+            "verdict": "GO",
+            "complete": True,
+            "commit": None,
+            "counts": {},
+            "measurements": [
+                {"metric": "error_rate", "value": error_rate, "at": at, "version": version},
+                {"metric": "p95_s", "value": p95_s, "at": at, "version": version},
+            ],
+            "items": {},
+        }
+        history.save_run(folder, entry, keep=100)
+
+
+def _first_day_settings(now: str) -> dict[str, Any]:
+    return {
+        "chromium_path": "/nonexistent/chromium",
+        "deployed_version": "v1",
+        "deployed_at": DEPLOYED,
+        "now": now,
+    }
+
+
+def test_a_post_stage_run_records_its_error_rate_and_p95_in_the_history(run_post, project) -> None:
+    _, items, _ = run_post(chromium_path="/nonexistent/chromium", deployed_version="v7")
+    folder = project.pytester.path / "reports" / "history" / "local-post"
+    (saved,) = sorted(folder.glob("run-*.json"))
+    summary = json.loads(saved.read_text().splitlines()[0])
+    recorded = {m["metric"]: m for m in summary["measurements"]}
+    assert set(recorded) == {"error_rate", "p95_s"}
+    assert recorded["error_rate"]["value"] == 0.001  # what the Prometheus stand-in answers
+    assert recorded["error_rate"]["version"] == "v7"
+    assert recorded["error_rate"]["threshold"] == 0.005
+    latency = next(
+        e for e in items["Check performance metrics"]["evidence"] if e["kind"] == "latency"
+    )
+    assert recorded["p95_s"]["value"] == pytest.approx(
+        max(
+            [
+                *latency["data"]["reported_p95_s"].values(),
+                *(r["p95_s"] for r in latency["data"]["rows"]),
+            ]
+        ),
+        abs=1e-3,
+    )
+
+
+def test_within_the_first_24_hours_the_recurring_lines_are_pending_and_do_not_block(
+    run_post, project
+) -> None:
+    _history(project, range(3))
+    _, items, _ = run_post(**_first_day_settings("2026-12-01T11:30:00Z"))
+    for title in (EVERY_HOUR, EVERY_TWO_HOURS):
+        assert items[title]["outcome"] == "pending", items[title]["reason"]
+    assert items[EVERY_HOUR]["reason"].endswith("next measurement due by 2026-12-01T12:00Z")
+    assert items[EVERY_TWO_HOURS]["reason"].endswith("next measurement due by 2026-12-01T12:00Z")
+    report = project.report(stage="post")
+    blockers = {i["title"] for i in report["items"] if i["id"] in report["blockers"]}
+    assert not blockers & {EVERY_HOUR, EVERY_TWO_HOURS}
+    assert report["counts"]["pending"] == 2
+
+
+def test_after_24_hours_every_interval_measured_passes_both_lines(run_post, project) -> None:
+    _history(project, range(24))
+    _, items, _ = run_post(**_first_day_settings("2026-12-02T08:30:00Z"))
+    assert items[EVERY_HOUR]["outcome"] == "passed", items[EVERY_HOUR]["reason"]
+    assert items[EVERY_TWO_HOURS]["outcome"] == "passed", items[EVERY_TWO_HOURS]["reason"]
+
+
+def test_after_24_hours_a_missed_hour_fails_the_hourly_line_naming_it(run_post, project) -> None:
+    _history(project, [h for h in range(24) if h != 5])
+    _history(project, [5], version="v0")  # another version's run does not count
+    _, items, _ = run_post(**_first_day_settings("2026-12-02T08:30:00Z"))
+    hourly = items[EVERY_HOUR]
+    assert hourly["outcome"] == "failed"
+    assert hourly["reason"] == (
+        "no error_rate measurement in 1 of 24 interval(s) of the first 24 hours: "
+        "2026-12-01T13:00Z-2026-12-01T14:00Z"
+    )
+    assert items[EVERY_TWO_HOURS]["outcome"] == "passed"  # 12:00-14:00 still has 12:05
+
+
+def test_a_p95_over_the_target_in_the_history_fails_the_two_hourly_line(run_post, project) -> None:
+    _history(project, range(4), p95_s=4.2)
+    _, items, _ = run_post(**_first_day_settings("2026-12-01T12:30:00Z"))
+    line = items[EVERY_TWO_HOURS]
+    assert line["outcome"] == "failed"
+    assert line["reason"] == (
+        "p95_s over 3 s in 4 measurement(s) since the deploy: 4.2 s at 2026-12-01T08:05Z"
+    )
+
+
+def test_without_a_smoke_command_the_smoke_item_is_not_run_and_not_a_rollback(run_post) -> None:
+    _, items, _ = run_post(chromium_path="/nonexistent/chromium")
+    smoke = items["Run production smoke tests (automated)"]
+    assert smoke["outcome"] == "skipped"
+    assert smoke["reason"].startswith("not run: set vars.smoke_test_command")
+    assert smoke["trigger"] is None

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.model import Item, Outcome, Report
+from pytest_readiness.model import MEASUREMENT_EVIDENCE, Item, Outcome, Report
 from pytest_readiness.report.files import atomic_write
 
 DEFAULT_KEEP = 30
@@ -41,8 +41,19 @@ def entry_of(report: Report) -> dict[str, Any]:
         "complete": report.complete,
         "commit": report.commit,
         "counts": report.counts,
+        "measurements": measurements_of(report),
         "items": {item.id: str(item.outcome) for item in report.items},
     }
+
+
+def measurements_of(report: Report) -> list[dict[str, Any]]:
+    """The values checks recorded as measurements (error rate, P95), for the first 24 hours."""
+    return [
+        {"item": item.title, "at": item.finished_at or report.started_at, **entry.data}
+        for item in report.items
+        for entry in item.evidence
+        if entry.kind == MEASUREMENT_EVIDENCE
+    ]
 
 
 class PastRun(Mapping[str, Any]):

@@ -53,6 +53,7 @@ POST_FAULTS: frozenset[str] = frozenset(
         "p95-12s",
         "approvals-drawer-broken",
         "alerts-undelivered",
+        "products-missing-sku",
     }
 )
 
@@ -238,7 +239,8 @@ class App(Service):
             self.stopping.wait(delay)
         if self.traffic.errs(n):
             return Reply.json({"message": "internal error (traffic fault)"}, 500)
-        return Reply.json({"products": [{"sku": item["sku"]} for item in _INVENTORY]})
+        listed = _INVENTORY[1:] if "products-missing-sku" in self.faults else _INVENTORY
+        return Reply.json({"products": [{"sku": item["sku"]} for item in listed]})
 
     def home(self, request: Request, match: re.Match[str]) -> Reply:
         headers = {
