@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import commits, config, runbook, signoffs
-from pytest_readiness.records import RecordError
+from pytest_readiness import config
+from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook import signoffs
+from pytest_readiness.runbook.records import RecordError
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -122,7 +125,10 @@ def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbo
         sections = runbook.sections_from_config(settings.raw.get("sections"))
     except runbook.SectionsError as exc:
         raise Refused(f"{settings.source}: {exc}") from None
-    return runbook.load(path, sections)
+    try:
+        return runbook.load(path, sections)
+    except runbook.UnreadableRunbook as exc:
+        raise Refused(str(exc)) from None
 
 
 def _approved_commit(root: Path, requested: str | None) -> str:

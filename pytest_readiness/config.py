@@ -1,12 +1,20 @@
 """Load `[tool.readiness]` (or `readiness.toml`) once, validate it, resolve one environment.
 
-Errors are `pytest.UsageError` naming the file and the key. `${VAR}` and `${VAR:-default}`
-are interpolated from the process environment; a missing variable is remembered, not
-raised, so only the items that need that value fail (naming the variable, never a value).
+Errors are `pytest.UsageError` naming the file and the key. Limits (timeouts, budgets) must
+be positive and finite, since pytest-timeout reads 0 or a negative number as "no timeout".
+Thresholds are finite numbers checked by name: durations (`_s`, `_hours`...) more than 0,
+rates (`error_rate_max`) from 0 to 1, everything else 0 or more. Environment names become
+file names, so they are limited to letters, digits, `.`, `_` and `-`.
+
+`${VAR}` and `${VAR:-default}` are interpolated from the process environment; a default
+may itself hold references (`${A:-${B}}`), and anything else after `${` is a usage error,
+never left in a value as text. A missing variable is remembered, not raised, so only the
+items that need that value fail (naming the variable, never a value).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -58,7 +66,11 @@ ENV_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "manual_blocking": ((bool,), "true or false"),
 }
 
-_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+# Settings that bound how long something may take: 0 or less would switch the bound off.
+POSITIVE_SECONDS = ("timeout", "statement_timeout")
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class MissingVariable(Exception):
@@ -185,7 +197,7 @@ class ReadinessConfig:
         if name not in self.envs:
             known = ", ".join(sorted(self.envs)) or "(none)"
             raise pytest.UsageError(f"unknown environment {name!r}; known environments: {known}")
-        merged = self._merged(name, ())
+        merged = self.chain(name)
         environ = os.environ if environ is None else environ
         public = set(merged.get("public", ()))
         secrets: set[str] = set()
@@ -195,6 +207,10 @@ class ReadinessConfig:
             if key != "extends"
         }
         return Environment(name, self.root, Settings(values), frozenset(secrets))
+
+    def chain(self, name: str) -> dict[str, Any]:
+        """The environment's table with its `extends` chain merged in (usage error if broken)."""
+        return self._merged(name, ())
 
     def _merged(self, name: str, seen: tuple[str, ...]) -> dict[str, Any]:
         if name in seen:
@@ -227,19 +243,18 @@ def load(root: Path) -> ReadinessConfig:
     _check_keys(table, TOP_LEVEL_KEYS, where, prefix)
     envs = table.get("envs", {})
     for env_name, env_table in envs.items():
-        key = f"{prefix}envs.{env_name}"
-        if not isinstance(env_table, dict):
-            raise pytest.UsageError(f"{where}: {key} must be a table")
-        _check_keys(env_table, ENV_KEYS, where, f"{key}.")
-        _check_list_of_str(env_table.get("public", []), where, f"{key}.public")
-        _check_list_of_str(env_table.get("health_paths", []), where, f"{key}.health_paths")
-        _check_numbers(env_table.get("phase_budgets", {}), where, f"{key}.phase_budgets")
+        _check_env(env_name, env_table, where, f"{prefix}envs.{env_name}")
     envs = {DEFAULT_ENV: {}, **envs}
     phases = table.get("phases", list(DEFAULT_PHASES))
     _check_phases(phases, where, f"{prefix}phases")
     _check_numbers(table.get("phase_budgets", {}), where, f"{prefix}phase_budgets")
+    if "history_keep" in table and table["history_keep"] < 1:
+        raise pytest.UsageError(
+            f"{where}: {prefix}history_keep must be a whole number of runs, 1 or more, "
+            f"got {table['history_keep']!r}"
+        )
     default_env = table.get("default_env", DEFAULT_ENV)
-    return ReadinessConfig(
+    loaded = ReadinessConfig(
         source=source,
         root=root,
         checklist=(root / table.get("checklist", "checks")).resolve(),
@@ -249,6 +264,29 @@ def load(root: Path) -> ReadinessConfig:
         envs=envs,
         raw=table,
     )
+    for env_name in envs:
+        loaded.chain(env_name)  # an unknown `extends` or a cycle fails now, used or not
+    return loaded
+
+
+def _check_env(name: str, table: Any, where: str, key: str) -> None:
+    """One `envs.<name>` table: a safe name, known keys, types, limits and `${...}` syntax."""
+    if not _ENV_NAME.fullmatch(name):
+        raise pytest.UsageError(
+            f"{where}: environment name {name!r} ({key}) may use only letters, digits, '.', "
+            "'_' and '-', start with a letter or digit, and be at most 64 characters"
+        )
+    if not isinstance(table, dict):
+        raise pytest.UsageError(f"{where}: {key} must be a table")
+    _check_keys(table, ENV_KEYS, where, f"{key}.")
+    for limit in POSITIVE_SECONDS:
+        if limit in table:
+            _check_positive_seconds(table[limit], where, f"{key}.{limit}")
+    _check_list_of_str(table.get("public", []), where, f"{key}.public")
+    _check_list_of_str(table.get("health_paths", []), where, f"{key}.health_paths")
+    _check_numbers(table.get("phase_budgets", {}), where, f"{key}.phase_budgets")
+    _check_thresholds(table.get("thresholds", {}), where, f"{key}.thresholds")
+    _check_templates(table, where, key)
 
 
 def checklist_folder(root: Path) -> Path:
@@ -279,6 +317,8 @@ def _parse(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise pytest.UsageError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise pytest.UsageError(f"{path}: not UTF-8 text (offset {exc.start})") from None
 
 
 def _check_keys(
@@ -307,6 +347,72 @@ def _check_numbers(table: Mapping[str, Any], where: str, key: str) -> None:
     for name, value in table.items():
         if isinstance(value, bool) or not isinstance(value, _NUMBER):
             raise pytest.UsageError(f"{where}: {key}.{name} must be a number of seconds")
+        _check_positive_seconds(value, where, f"{key}.{name}")
+
+
+def _check_positive_seconds(value: float, where: str, key: str) -> None:
+    """0, a negative number, NaN or infinity would turn a time limit off."""
+    if not (math.isfinite(value) and value > 0):
+        raise pytest.UsageError(
+            f"{where}: {key} must be a positive, finite number of seconds, got {value!r}"
+        )
+
+
+def _check_thresholds(table: Mapping[str, Any], where: str, key: str) -> None:
+    """Thresholds are limits checks compare with; what a valid one is depends on its name."""
+    for name, value in table.items():
+        expected = _threshold_rule(name)
+        if isinstance(value, bool) or not isinstance(value, _NUMBER):
+            got = type(value).__name__
+        elif not (math.isfinite(value) and expected.accepts(value)):
+            got = repr(value)
+        else:
+            continue
+        raise pytest.UsageError(f"{where}: {key}.{name} must be {expected.text}, got {got}")
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """The range a threshold's value must lie in (it is finite in every case)."""
+
+    text: str
+    low: float
+    high: float = math.inf
+    low_included: bool = True
+
+    def accepts(self, value: float) -> bool:
+        above = value >= self.low if self.low_included else value > self.low
+        return above and value <= self.high
+
+
+DURATION = ThresholdRule("a positive, finite number (a duration)", 0, low_included=False)
+FRACTION = ThresholdRule("a fraction from 0 to 1 (0.005 is 0.5%)", 0, 1)
+LIMIT = ThresholdRule("a number (0 or more)", 0)  # a maximum of 0 means "none at all"
+_DURATION_SUFFIXES = ("_s", "_seconds", "_minutes", "_hours", "_days")
+
+
+def _threshold_rule(name: str) -> ThresholdRule:
+    """By name: `*_s`/`_minutes`/`_hours`/`_days` are durations, a `rate` word a fraction."""
+    if name.endswith(_DURATION_SUFFIXES):
+        return DURATION
+    if "rate" in name.split("_"):
+        return FRACTION
+    return LIMIT
+
+
+def _check_templates(value: Any, where: str, key: str) -> None:
+    """Every `${...}` in the table's strings parses, so none can reach a check as text."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            _check_templates(inner, where, f"{key}.{name}")
+    elif isinstance(value, list):
+        for inner in value:
+            _check_templates(inner, where, key)
+    elif isinstance(value, str):
+        try:
+            _template(value)
+        except TemplateError as exc:
+            raise pytest.UsageError(f"{where}: {key}: {exc}") from None
 
 
 def _check_phases(phases: list[Any], where: str, key: str) -> None:
@@ -329,21 +435,101 @@ def _interpolate(
         return [_interpolate(v, key, environ, public, secrets) for v in value]
     if not isinstance(value, str):
         return value
+    try:
+        parts = _template(value)
+    except TemplateError as exc:
+        raise pytest.UsageError(f"{key}: {exc}") from None
     missing: list[str] = []
-
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group("name"), match.group("default")
-        found = environ.get(name, "")
-        if found:
-            if name not in public:
-                secrets.add(found)
-            return found
-        if default is not None:
-            return default
-        if name in environ:
-            return ""
-        missing.append(name)
-        return ""
-
-    result = _VAR.sub(substitute, value)
+    result = _expand(parts, environ, public, secrets, missing)
     return Unresolved(missing[0], key) if missing else result
+
+
+class TemplateError(ValueError):
+    """A `${` that does not start `${NAME}` or `${NAME:-default}`."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`${name}`, or `${name:-default}` whose default may hold references itself."""
+
+    name: str
+    default: tuple[str | Reference, ...] | None = None
+
+
+def _template(text: str) -> tuple[str | Reference, ...]:
+    """Split a setting into literal text and `${...}` references."""
+    parts, _ = _parse_parts(text, 0, inside_default=False)
+    return parts
+
+
+def _parse_parts(
+    text: str, start: int, *, inside_default: bool
+) -> tuple[tuple[str | Reference, ...], int]:
+    """Parts from `start` to the end, or (in a default) to its closing `}`; and where it ended.
+
+    Plain braces inside a default pair up, so `${A:-{x}}` has the default `{x}`.
+    """
+    parts: list[str | Reference] = []
+    literal: list[str] = []
+    depth, index = 0, start
+    while index < len(text):
+        if text.startswith("${", index):
+            reference, index = _parse_reference(text, index)
+            parts += ["".join(literal), reference]
+            literal = []
+            continue
+        char = text[index]
+        if inside_default and char == "}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif inside_default and char == "{":
+            depth += 1
+        literal.append(char)
+        index += 1
+    parts.append("".join(literal))
+    return tuple(part for part in parts if part != ""), index
+
+
+def _parse_reference(text: str, start: int) -> tuple[Reference, int]:
+    """The reference starting at `start` (its `${`) and the index just after its `}`."""
+    where = f"${{ at character {start + 1}"
+    name = _VARIABLE_NAME.match(text, start + 2)
+    if name is None:
+        raise TemplateError(f"{where} must be followed by a variable name, then }} or :-default")
+    index = name.end()
+    if text.startswith("}", index):
+        return Reference(name.group()), index + 1
+    if not text.startswith(":-", index):
+        if index >= len(text):
+            raise TemplateError(f"{where} is not closed")
+        raise TemplateError(f"{where} must be followed by a variable name, then }} or :-default")
+    default, index = _parse_parts(text, index + 2, inside_default=True)
+    if index >= len(text):
+        raise TemplateError(f"{where} is not closed")
+    return Reference(name.group(), default), index + 1
+
+
+def _expand(
+    parts: tuple[str | Reference, ...],
+    environ: Mapping[str, str],
+    public: set[str],
+    secrets: set[str],
+    missing: list[str],
+) -> str:
+    """The text with every reference replaced; unset variables without a default go to `missing`."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        found = environ.get(part.name, "")
+        if found:
+            if part.name not in public:
+                secrets.add(found)
+            out.append(found)
+        elif part.default is not None:
+            out.append(_expand(part.default, environ, public, secrets, missing))
+        elif part.name not in environ:
+            missing.append(part.name)
+    return "".join(out)

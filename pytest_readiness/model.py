@@ -25,6 +25,10 @@ class CheckFailed(AssertionError):
     """Raised by a check or fixture to fail the running item with a one-line reason."""
 
 
+class ItemTimedOut(TimeoutError):
+    """The item ran out of time: its own timeout or its phase's budget."""
+
+
 class Outcome(enum.StrEnum):
     """What happened to one checklist item."""
 
@@ -341,8 +345,9 @@ class Report:
             passed = f"all {blocking} blocking items passed"
             if not self.warnings:
                 return f"{verdict}: {passed}."
-            return f"{verdict} with {_count(len(self.warnings), 'warning')}: " + (
-                f"{_listed(_warning_line(item) for item in self.warnings)}; {passed}."
+            warnings = "; ".join(_listed((_warning_line(item) for item in self.warnings), 2))
+            return f"{verdict} with {_count(len(self.warnings), 'warning')}: {warnings}. " + (
+                passed[0].upper() + passed[1:] + "."
             )
         return f"{verdict}: {_blocker_clause(self.blockers, self.awaiting_signoff)}."
 
@@ -395,7 +400,7 @@ def _blocker_clause(blockers: Sequence[Item], awaiting: Sequence[Item], adjectiv
     if awaiting:
         lines = f"{len(awaiting)} blocking line{'' if len(awaiting) == 1 else 's'}"
         verb = "awaits" if len(awaiting) == 1 else "await"
-        titles = _listed(item.title for item in awaiting)
+        titles = ", ".join(_listed(item.title for item in awaiting))
         clauses.append(f"{lines} {verb} sign-off ({titles})")
     return "; ".join(clauses)
 
@@ -405,11 +410,10 @@ def _warning_line(item: Item) -> str:
     return f"{item.title}: {notes[0] if notes else item.reason or item.outcome}"
 
 
-def _listed(texts: Iterable[str], shown: int = 3) -> str:
-    """The first `shown` texts joined, then "+N more"."""
+def _listed(texts: Iterable[str], shown: int = 3) -> list[str]:
+    """The first `shown` texts, then "+N more"."""
     values = list(texts)
-    head = ", ".join(values[:shown])
-    return f"{head} +{len(values) - shown} more" if len(values) > shown else head
+    return [*values[:shown], f"+{len(values) - shown} more"] if len(values) > shown else values
 
 
 def _count(number: int, noun: str) -> str:

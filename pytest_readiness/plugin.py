@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from collections.abc import Generator
@@ -11,24 +12,28 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import binding, fixtures, hooks
 from pytest_readiness import config as readiness_config
-from pytest_readiness.budgets import ItemTimedOut, TimeBudgets, register_budgets
-from pytest_readiness.collection import narrow_to, plan_items, problem_of
-from pytest_readiness.fixtures import READINESS_SESSION, evidence_log, stashed
-from pytest_readiness.model import STAGES, Category
-from pytest_readiness.outcome import describe_call, redact_report
-from pytest_readiness.report import html, start_reports, write_reports
+from pytest_readiness import hooks
+from pytest_readiness.model import STAGES, Category, ItemTimedOut
+from pytest_readiness.probes import processes
+from pytest_readiness.report import history, html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties
 from pytest_readiness.report.terminal import write_summary
-from pytest_readiness.retry import run_with_retries
-from pytest_readiness.selection import Selection, take_selection
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run import fixtures
+from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
+from pytest_readiness.run.outcome import describe_call, redact_report
+from pytest_readiness.run.plan import narrow_to, plan_items, problem_of
+from pytest_readiness.run.retry import run_with_retries
+from pytest_readiness.run.selection import Selection, take_selection
+from pytest_readiness.run.session import ReadinessSession
+from pytest_readiness.run.timing import TimeBudgets, register_budgets
+from pytest_readiness.runbook import binding
 
 CHECKLIST = pytest.StashKey[Path]()
 SELECTION = pytest.StashKey[Selection]()
 NOT_RUN = pytest.StashKey[str]()
 RETRYING = pytest.StashKey[bool]()
+PROCESS_MARK = pytest.StashKey[processes.Mark]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -104,14 +109,16 @@ def _start_readiness(config: pytest.Config) -> None:
         fail_fast=config.getoption("readiness_fail_fast"),
         stage=config.getoption("readiness_stage"),
     )
+    session.past_runs = functools.partial(history.past_runs, report_dir, env_name, session.stage)
     try:
         session.runbook = binding.load_source(settings)
     except binding.RunbookSetupError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
+    config.pluginmanager.register(ProcessSweep(), "readiness-process-sweep")
     if _distributed(config):
-        from pytest_readiness.xdist_phases import register_xdist_phases
+        from pytest_readiness.run.xdist import register_xdist_phases
 
         register_xdist_phases(config)
     budgets = register_budgets(config, session)
@@ -194,7 +201,7 @@ def pytest_collection_modifyitems(
         if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
             plugins.register(RetryHooks(readiness), "readiness-retry")
         if hasattr(config, "workerinput"):
-            from pytest_readiness.xdist_phases import plan_phase, write_phase_map
+            from pytest_readiness.run.xdist import plan_phase, write_phase_map
 
             write_phase_map(config, items, plan_phase(readiness))
 
@@ -245,6 +252,8 @@ class ReadinessRunHooks:
             # A check forked and its child came back into pytest: it must not carry on the
             # run, print a second verdict or write reports.
             os._exit(1)
+        if report.when == "call":
+            item.stash[fixtures.CALL_PASSED] = report.passed
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         redact_report(self._session.redact, report, compact=self._compact)
         return report
@@ -292,6 +301,48 @@ class ReadinessRunHooks:
         self._session.close()
         html.publish(self._session, self._config)
         self._session.release()
+
+
+class ProcessSweep:
+    """Kill what a check left running: when its item ends, and what is left at the run's end.
+
+    Orphans (`setsid`, a double fork, the commands of a crashed xdist worker) come back to
+    this process, a child subreaper in the controller and in each worker; the end of the
+    run comes also after a signal.
+    """
+
+    def __init__(self) -> None:
+        self._restore = processes.become_subreaper()
+        self._run_mark = processes.mark()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionstart(self) -> Generator[None, None, None]:
+        yield  # xdist starts its workers here: they are not leftovers
+        self._run_mark = processes.mark()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        item.stash[PROCESS_MARK] = processes.mark()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        try:
+            yield
+        finally:
+            since = stashed(item.stash, PROCESS_MARK)
+            if since is not None:
+                killed = processes.sweep(since, owned=process_groups(item).leaders)
+                if killed:
+                    evidence_log(item).add(
+                        "command",
+                        f"killed {len(killed)} processes left running by the item",
+                        detail="\n".join(killed),
+                        killed=killed,
+                    )
+
+    def pytest_unconfigure(self) -> None:
+        processes.sweep(self._run_mark)
+        self._restore()
 
 
 class ItemGuards:

@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,3 +241,33 @@ def real_monitoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealMo
     finally:
         oncall.stop()
         broken.stop()
+
+
+@pytest.fixture
+def login_role(throwaway_db: str) -> Iterator[Callable[[str], str]]:
+    """Make a throwaway LOGIN role on `throwaway_db` given extra grants; returns its DSN.
+
+    The role can connect and read every table in `public`; `grants` adds more (or less).
+    """
+    made: list[str] = []
+
+    def make(grants: str = "") -> str:
+        name = f"readiness_role_{uuid.uuid4().hex[:10]}"
+        database = psycopg.conninfo.conninfo_to_dict(throwaway_db)["dbname"]
+        with psycopg.connect(throwaway_db, autocommit=True) as admin:
+            admin.execute(f'CREATE ROLE "{name}" LOGIN')
+            admin.execute(f'GRANT CONNECT ON DATABASE "{database}" TO "{name}"')
+            admin.execute(f'GRANT USAGE ON SCHEMA public TO "{name}"')
+            admin.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{name}"')
+            if grants:
+                admin.execute(grants.replace("{role}", f'"{name}"').encode())
+        made.append(name)
+        return psycopg.conninfo.make_conninfo(throwaway_db, user=name)
+
+    yield make
+    with psycopg.connect(throwaway_db, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP OWNED BY "{name}"')
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP ROLE IF EXISTS "{name}"')

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import binding, config, signoffs
-from pytest_readiness.checklist_markdown import render_checklist
+from pytest_readiness import config
 from pytest_readiness.model import Item, Outcome, Report
-from pytest_readiness.runbook import Check
+from pytest_readiness.report import checklist
+from pytest_readiness.report.checklist import render_checklist
+from pytest_readiness.runbook import binding, signoffs
+from pytest_readiness.runbook.lines import Check
 
 RUNBOOK = """# Runbook
 
@@ -244,7 +246,7 @@ def test_the_markdown_checklist_ticks_from_the_finished_items(project):
     assert source is not None
     markdown = render_checklist(
         source.runbook.checklist("pre"),
-        binding.outcomes_by_title(report.items),
+        checklist.outcomes_by_title(report.items),
         verdict=str(report.verdict),
     )
     assert "- [x] Build: PASSING (`make build`)" in markdown
@@ -291,7 +293,7 @@ def test_fail_fast_can_ask_whether_a_failure_is_waived(project):
 
 
 def test_items_group_under_their_runbook_headings_in_runbook_order(project):
-    sections = binding.checklist_sections(finish(project).items)
+    sections = checklist.checklist_sections(finish(project).items)
     assert [(path[-1], [i.title for i in group]) for path, group in sections] == [
         ("Code Quality Gates", ["Build: PASSING", "Lint: clean"]),
         ("Deployment Steps", ["CEO approval required"]),

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import config as readiness_config
-from pytest_readiness.budgets import phase_budgets
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
+from pytest_readiness.run.timing import phase_budgets
 from tests.conftest import ADMIN_DSN, ReadinessProject
 
 CONFIG = """

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import runbook
-from pytest_readiness.checklist_markdown import render_checklist
 from pytest_readiness.model import Outcome
+from pytest_readiness.report.checklist import render_checklist
+from pytest_readiness.runbook import lines as runbook
 
 SHIPPED = Path(__file__).parent / "data" / "production-deployment-runbook.md"
 SOURCE = SHIPPED.read_text(encoding="utf-8").splitlines()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import signoffs
+from pytest_readiness.runbook import signoffs
 
 WORKTREE = Path(__file__).resolve().parents[1]
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"
@@ -109,6 +109,16 @@ def test_a_title_not_in_the_runbook_is_refused_naming_the_closest_line(repo):
     assert "'CEO approval' is not a checklist line" in done.stderr
     assert "closest runbook line: 'CEO approval required' (line 64)" in done.stderr
     assert not (repo / "readiness" / "signoffs.toml").exists()
+
+
+def test_a_runbook_that_is_not_utf8_is_refused_naming_the_file(repo):
+    (repo / "docs" / "runbook.md").write_bytes(
+        "- [ ] CEO approval required caf\u00e9\n".encode("latin-1")
+    )
+    done = readiness(repo, *SIGN, "--role", "CEO")
+    assert done.returncode == 2
+    assert f"{repo / 'docs' / 'runbook.md'}: not UTF-8 text" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_commit_that_is_not_head_is_refused(repo):

@@ -175,3 +175,139 @@ def test_a_bad_config_does_not_break_plain_pytest(
     (pytester.path / "pyproject.toml").write_text("[tool.readiness]\nchecklst = 1\n")
     pytester.makepyfile(test_own="def test_own(): pass")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+BAD_VALUES = {
+    "timeout-zero": (".envs.staging]\ntimeout = 0", "envs.staging.timeout must be a positive"),
+    "timeout-negative": (".envs.staging]\ntimeout = -1", "envs.staging.timeout must be a positive"),
+    "timeout-nan": (".envs.staging]\ntimeout = nan", "envs.staging.timeout must be a positive"),
+    "timeout-inf": (".envs.staging]\ntimeout = inf", "envs.staging.timeout must be a positive"),
+    "timeout-bool": (".envs.staging]\ntimeout = true", "envs.staging.timeout must be a number"),
+    "statement-timeout-zero": (
+        ".envs.staging]\nstatement_timeout = 0",
+        "envs.staging.statement_timeout must be a positive",
+    ),
+    "threshold-word": (
+        '.envs.staging.thresholds]\na11y_serious_max = "four"',
+        "envs.staging.thresholds.a11y_serious_max must be a number (0 or more), got str",
+    ),
+    "threshold-negative": (
+        ".envs.staging.thresholds]\na11y_serious_max = -1",
+        "envs.staging.thresholds.a11y_serious_max must be a number (0 or more), got -1",
+    ),
+    "threshold-nan": (
+        ".envs.staging.thresholds]\nrop_tolerance = nan",
+        "envs.staging.thresholds.rop_tolerance must be a number (0 or more), got nan",
+    ),
+    "threshold-bool": (
+        ".envs.staging.thresholds]\ndashboard_tiles = true",
+        "envs.staging.thresholds.dashboard_tiles must be a number (0 or more), got bool",
+    ),
+    "threshold-duration-zero": (
+        ".envs.staging.thresholds]\nhealth_timeout_s = 0",
+        "envs.staging.thresholds.health_timeout_s must be a positive, finite number (a duration)",
+    ),
+    "threshold-rate-as-percent": (
+        ".envs.staging.thresholds]\nerror_rate_max = 5",
+        "envs.staging.thresholds.error_rate_max must be a fraction from 0 to 1 (0.005 is 0.5%)",
+    ),
+    "env-budget-zero": (
+        ".envs.staging.phase_budgets]\ngate = 0",
+        "envs.staging.phase_budgets.gate must be a positive",
+    ),
+    "budget-nan": (".phase_budgets]\ngate = nan", "tool.readiness.phase_budgets.gate must be"),
+    "history-keep-zero": ("]\nhistory_keep = 0", "tool.readiness.history_keep must be a whole"),
+    "unsafe-env-name": (
+        '.envs."../../escape"]\nbase_url = "https://x.test"',
+        "environment name '../../escape'",
+    ),
+    "unknown-extends-unused": (
+        '.envs.production]\nextends = "stagign"',
+        "envs.production.extends names unknown environment 'stagign'",
+    ),
+    "unclosed-variable": (
+        '.envs.staging]\nbase_url = "https://${HOST"',
+        ".envs.staging.base_url: ${ at character 9 is not closed",
+    ),
+    "bad-variable-name": (
+        '.envs.staging.vars]\ncommand = "echo ${1X}"',
+        "envs.staging.vars.command: ${ at character 6 must be followed by",
+    ),
+}
+
+
+@pytest.mark.parametrize(("table", "message"), BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_a_value_that_would_switch_a_limit_off_or_escape_is_a_usage_error_naming_file_and_key(
+    project: ReadinessProject, pytester: pytest.Pytester, table: str, message: str
+) -> None:
+    """Under `timeout = 0` pytest-timeout would time nothing out; the run must not start."""
+    (pytester.path / "pyproject.toml").write_text(f"[tool.readiness{table}\n")
+    project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+    result = project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {pytester.path / 'pyproject.toml'}: *{message}*"])
+    assert not (pytester.path / "reports" / "readiness-local.json").exists()
+
+
+def test_thresholds_of_zero_and_fractions_are_accepted(tmp_path: Path) -> None:
+    """A maximum of 0 ("no serious violation at all") and a rate like 0.005 are real limits;
+    a duration (`_s`, `_minutes`, `_hours`, `_days`) must be more than 0."""
+    write(
+        tmp_path,
+        "[tool.readiness.envs.staging.thresholds]\n"
+        "a11y_serious_max = 0\nerror_rate_max = 0.005\nrop_tolerance = 0\n"
+        "backup_max_age_hours = 24\nhealth_timeout_s = 0.5\naccurate_skus_min = 12\n",
+    )
+    env = load(tmp_path).resolve("staging", environ={})
+    expected = {
+        "a11y_serious_max": 0,
+        "error_rate_max": 0.005,
+        "rop_tolerance": 0,
+        "backup_max_age_hours": 24,
+        "health_timeout_s": 0.5,
+        "accurate_skus_min": 12,  # "rate" inside a word is not a rate
+    }
+    assert dict(env.thresholds) == expected
+
+
+NESTED = '[tool.readiness.envs.staging]\nbase_url = "https://${A:-${B}}/x"\n'
+
+
+def test_a_default_may_itself_name_a_variable(tmp_path: Path) -> None:
+    write(tmp_path, NESTED)
+    config = load(tmp_path)
+    assert config.resolve("staging", environ={"A": "a.test"}).base_url == "https://a.test/x"
+    assert config.resolve("staging", environ={"B": "b.test"}).base_url == "https://b.test/x"
+    env = config.resolve("staging", environ={"B": "b.test"})
+    assert env.secrets == {"b.test"}
+
+
+def test_a_nested_default_that_is_not_set_is_a_missing_variable_not_its_literal(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, NESTED)
+    env = load(tmp_path).resolve("staging", environ={})
+    with pytest.raises(MissingVariable, match="environment variable B is not set"):
+        _ = env.base_url
+
+
+def test_defaults_nest_and_may_be_empty(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "[tool.readiness.envs.staging.vars]\n"
+        'deep = "${A:-${B:-${C:-plain}}}"\nempty = "[${A:-}]"\nbraces = "{x} ${A:-{y}}"\n',
+    )
+    env = load(tmp_path).resolve("staging", environ={})
+    assert dict(env.vars) == {"deep": "plain", "empty": "[]", "braces": "{x} {y}"}
+
+
+def test_a_readiness_toml_that_is_not_utf8_is_a_usage_error_naming_the_file(
+    project: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    (pytester.path / "readiness.toml").write_bytes(
+        '[envs.local]\nbase_url = "café"\n'.encode("latin-1")
+    )
+    project.checks('@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n')
+    result = project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {pytester.path / 'readiness.toml'}: not UTF-8 text*"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import runbook
+from pytest_readiness.runbook import lines as runbook
 from tests.conftest import REPO, run_repo_checklist
 
 

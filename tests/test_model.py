@@ -59,8 +59,8 @@ def test_go_with_a_warning_says_so_and_names_it() -> None:
     report = _report(_item("Build", Outcome.PASSED), warned)
     assert report.verdict is Verdict.GO
     assert report.sentence == (
-        "GO with 1 warning: Accessibility: 1 serious violation (image-alt); "
-        "all 2 blocking items passed."
+        "GO with 1 warning: Accessibility: 1 serious violation (image-alt). "
+        "All 2 blocking items passed."
     )
     assert report.warnings == (warned,)
 
@@ -71,7 +71,7 @@ def test_a_non_blocking_failure_is_a_warning_in_the_sentence() -> None:
         _item("Docs fresh", Outcome.FAILED, blocking=False, reason="README is 120 days old"),
     )
     assert report.sentence == (
-        "GO with 1 warning: Docs fresh: README is 120 days old; all 1 blocking items passed."
+        "GO with 1 warning: Docs fresh: README is 120 days old. All 1 blocking items passed."
     )
 
 
@@ -118,3 +118,14 @@ def test_counts_call_a_manual_line_awaiting_sign_off_in_the_markdown() -> None:
     markdown = render_markdown(report, Redactor(()))
     assert "| awaiting sign-off | 1 |" in markdown
     assert "| manual |" not in markdown
+
+
+def test_many_warnings_are_counted_and_the_first_two_named() -> None:
+    noted = [
+        _item(name, Outcome.PASSED, evidence=(Evidence("warning", f"{name} note"),))
+        for name in ("A", "B", "C")
+    ]
+    report = _report(*noted)
+    assert report.sentence == (
+        "GO with 3 warnings: A: A note; B: B note; +1 more. All 3 blocking items passed."
+    )

@@ -310,6 +310,20 @@ def test_a_badly_marked_check_is_a_collection_error_naming_the_test(
     result.stderr.fnmatch_lines(["*checklist collection error*", f"*{message}*"])
 
 
+@pytest.mark.parametrize("timeout", ["0", "-1", "float('nan')", "float('inf')"])
+def test_a_marker_timeout_that_would_switch_the_limit_off_is_a_collection_error(
+    project: ReadinessProject, timeout: str
+) -> None:
+    project.checks(
+        f'@pytest.mark.gate("Build: PASSING", timeout={timeout})\ndef test_build(): pass'
+    )
+    result = project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(
+        ["*test_build: timeout= must be a positive, finite number of seconds, got *"]
+    )
+
+
 def test_reports_are_written_to_the_configured_folder_and_moved_by_the_option(
     project: ReadinessProject, pytester: pytest.Pytester
 ) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import cli, runbook
+from pytest_readiness import cli
+from pytest_readiness.runbook import lines as runbook
 from tests.conftest import ReadinessProject
 
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"
@@ -91,6 +92,40 @@ def test_a_check_titled_off_the_runbook_is_a_usage_error_naming_the_closest_line
     result = runbook_project.run()
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*'Buld: PASING'*closest runbook line: 'Build: PASSING*"])
+
+
+UNREADABLE = {
+    "latin-1": (
+        "# Runbook\n- [ ] Build: PASSING \u2014 caf\u00e9\n".encode("latin-1", "replace"),
+        "not UTF-8 text",
+    ),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+    "nul-bytes": (b"# Runbook\n\x00\x00- [ ] Build: PASSING\n", "a binary file"),
+}
+
+
+@pytest.mark.parametrize(("data", "message"), UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_a_runbook_that_is_not_utf8_text_is_a_usage_error_naming_the_file(
+    runbook_project: ReadinessProject, pytester: pytest.Pytester, data: bytes, message: str
+) -> None:
+    runbook = pytester.path / "docs" / "runbook.md"
+    runbook.write_bytes(data)
+    result = runbook_project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: *{runbook}: {message}*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("name", ["signoffs.toml", "waivers.toml"])
+def test_a_record_file_that_is_not_utf8_is_a_usage_error_naming_it(
+    runbook_project: ReadinessProject, pytester: pytest.Pytester, name: str
+) -> None:
+    record = pytester.path / "readiness" / name
+    record.parent.mkdir()
+    record.write_bytes("# by Ren\u00e9\n".encode("latin-1"))
+    result = runbook_project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"ERROR: {record}: not UTF-8 text*"])
 
 
 def test_a_bad_waiver_is_a_usage_error_naming_the_file_and_entry(runbook_project, pytester):

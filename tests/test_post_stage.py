@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import runbook
 from pytest_readiness.model import Evidence, Item, Outcome, Report, Verdict
+from pytest_readiness.runbook import lines as runbook
 from tests.conftest import ReadinessProject
 
 RUNBOOK = Path(__file__).parent / "data" / "production-deployment-runbook.md"

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pytest_readiness.probes import integrity
+from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 from tests.check_project import run_check
 
@@ -118,3 +119,19 @@ def test_the_integrity_item_fails_when_its_configured_assertion_folder_is_missin
     )
     assert item["outcome"] == "failed"
     assert item["reason"] == "no *.sql assertion files in vars.integrity_sql_dir (sql/integrity)"
+
+
+def test_through_the_read_only_db_handle_a_broken_assertion_does_not_stop_the_next(
+    dsn: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a_ghosts.sql").write_text("select * from public.ghosts")
+    (tmp_path / "b_orders_over_70.sql").write_text("select id from public.orders where total > 70")
+    db = ReadOnlyDatabase(lambda: dsn)
+    try:
+        result = integrity.check_integrity(db.connection(), sorted(tmp_path.glob("*.sql")))
+    finally:
+        db.close()
+    assert result.reason == (
+        'a_ghosts could not run: relation "public.ghosts" does not exist; '
+        "b_orders_over_70 returned 1 rows"
+    )

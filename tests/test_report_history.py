@@ -221,3 +221,66 @@ def test_the_trend_reads_only_summaries_and_schema_1_files_still_count(tmp_path:
     # Still failing since the last run; the damaged run before it breaks the streak.
     [still] = diff["still_failing"]
     assert (still["failing_runs"], still["failing_since"]) == (2, "2026-11-25T08:00:00.000Z")
+
+
+DAMAGED = {
+    "counts-not-a-table": '{"schema": 2, "started_at": "2026-11-24T08:00:00.000Z", '
+    '"verdict": "GO", "counts": "bad"}\n{}\n',
+    "count-not-a-number": '{"schema": 2, "started_at": "2026-11-24T08:00:00.000Z", '
+    '"verdict": "GO", "counts": {"passed": "many"}}\n{}\n',
+    "truncated": '{"schema": 2, "started_at": "2026-11-24T08:0',
+    "items-not-a-table": '{"schema": 1, "started_at": "2026-11-24T08:00:00.000Z", '
+    '"verdict": "GO", "counts": {"passed": 1}, "items": {"a": ["passed"]}}\n',
+}
+
+
+@pytest.mark.parametrize("text", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_damaged_history_file_is_skipped_with_one_warning_line_and_the_report_is_written(
+    checklist: ReadinessProject, pytester: pytest.Pytester, text: str
+) -> None:
+    folder = pytester.path / "reports" / "history" / "local"
+    folder.mkdir(parents=True)
+    (folder / "run-0000.json").write_text(text)
+    (pytester.path / "checks" / "broken.txt").write_text("health")
+    result = checklist.run("-q")  # as CI runs it: -q drops warnings, not this one
+    assert result.ret == 1  # NO-GO, as the verdict says: not a crash
+    report = checklist.report()
+    assert report["verdict"] == "NO-GO"
+    assert report["since_last_run"]["previous"] is None
+    warnings = [line for line in result.outlines if "run-0000.json" in line]
+    assert len(warnings) == 1, result.outlines
+    assert warnings[0].startswith("history: skipped damaged file")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_previous_run_whose_items_line_is_cut_off_is_named_in_one_warning_line(
+    checklist: ReadinessProject, pytester: pytest.Pytester
+) -> None:
+    run_with(checklist, pytester, "health")
+    [path] = (pytester.path / "reports" / "history" / "local").glob("run-*.json")
+    text = path.read_text()
+    path.write_text(text[: len(text) - 20])  # the items line, cut short
+    result = run_with_result(checklist, pytester, "health")
+    assert result.ret == 1
+    diff = checklist.report()["since_last_run"]
+    assert diff["previous"] is not None  # its summary still counts in the trend
+    assert diff["still_failing"] == []  # but nothing is claimed about its items
+    warnings = [line for line in result.outlines if path.name in line]
+    assert warnings == [f"history: skipped damaged file: {path.name} (items line is not JSON)"]
+
+
+def run_with_result(
+    project: ReadinessProject, pytester: pytest.Pytester, *broken: str
+) -> pytest.RunResult:
+    (pytester.path / "checks" / "broken.txt").write_text(" ".join(broken))
+    return project.run()
+
+
+def test_a_damaged_history_file_does_not_hide_the_good_runs_around_it(tmp_path: Path) -> None:
+    save_run(tmp_path, entry_of(failed_run("2026-11-25T12:00:00.000Z")), keep=30)
+    (tmp_path / "run-0000.json").write_text(DAMAGED["count-not-a-number"])
+    runs = load_runs(tmp_path)
+    assert [run["started_at"] for run in runs] == ["2026-11-25T12:00:00.000Z"]
+    diff = since_last_run(failed_run("2026-11-26T08:00:00.000Z"), runs)
+    assert diff["skipped"] == ["run-0000.json (counts must be a table of whole numbers)"]
+    assert [point["passed"] for point in diff["trend"]] == [0, 0]

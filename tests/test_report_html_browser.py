@@ -246,6 +246,66 @@ def test_a_script_returned_by_the_target_stays_text_and_never_runs(
     assert "<script>window.__pwned = 'script'" in blocker
 
 
+TEST_ID_CANARY = "<img src=x onerror=\"document.title='pwned'; window.__pwned='test id'\">"
+
+
+def test_a_test_id_in_pytest_htmls_table_shows_as_text_and_never_runs(
+    project: ReadinessProject, open_report: Any
+) -> None:
+    """pytest-html puts the node id into its row cell as HTML and the row in with innerHTML."""
+    project.checks(
+        f"""
+        @pytest.mark.gate("Build: PASSING")
+        @pytest.mark.parametrize("target", [pytest.param(1, id={TEST_ID_CANARY!r})])
+        def test_build(target): assert False, "exited 2"
+        """
+    )
+    assert project.run().ret == 1
+    opened = open_report()
+    page = opened.page
+    cell = page.locator("#results-table .col-testId").first
+    cell.wait_for()  # pytest-html's script has rendered its rows
+    # A broken image of the same name has failed to load: an onerror would have run by now.
+    page.evaluate(
+        "() => new Promise(done => { const i = new Image(); i.onerror = done; i.src = 'x'; })"
+    )
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.title() == "NO-GO: local readiness"
+    assert page.evaluate("() => document.querySelectorAll('[onerror]').length") == 0
+    assert TEST_ID_CANARY in cell.inner_text()
+
+
+def test_a_link_extra_shows_its_name_as_text_and_cannot_run_script(
+    project: ReadinessProject, open_report: Any
+) -> None:
+    """pytest-html formats link extras (url, json, text) into its links cell unescaped."""
+    project.checks(
+        f"""
+        import pytest_html
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(extras):
+            extras.append(pytest_html.extras.url("javascript:window.__pwned='href'",
+                                                 name={TEST_ID_CANARY!r}))
+            extras.append(pytest_html.extras.url("https://ci.example/run?a=1&b=2", name="CI run"))
+            assert False, "exited 2"
+        """
+    )
+    assert project.run().ret == 1
+    page = open_report().page
+    links = page.locator("#results-table .col-links a")
+    links.first.wait_for()
+    page.evaluate(
+        "() => new Promise(done => { const i = new Image(); i.onerror = done; i.src = 'x'; })"
+    )
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert page.title() == "NO-GO: local readiness"
+    assert links.all_inner_texts() == [TEST_ID_CANARY, "CI run"]
+    hrefs = [links.nth(n).get_attribute("href") for n in range(2)]
+    assert not hrefs[0].lower().startswith("javascript:")
+    assert hrefs[1] == "https://ci.example/run?a=1&b=2"
+
+
 def test_a_metadata_value_shows_as_text_in_the_environment_table(
     go: ReadinessProject, open_report: Any
 ) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from pytest_readiness import CheckFailed, Retry
-from pytest_readiness.budgets import ItemTimedOut
-from pytest_readiness.evidence import EvidenceLog
-from pytest_readiness.retry import run_with_retries
+from pytest_readiness.model import ItemTimedOut
+from pytest_readiness.run.evidence import EvidenceLog
+from pytest_readiness.run.retry import run_with_retries
 from tests.conftest import ReadinessProject
 
 

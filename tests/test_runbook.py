@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import runbook
-from pytest_readiness.runbook import (
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook.lines import (
     Check,
     DoubleBinding,
     SectionsError,

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytest_readiness.scheduler.phase_barrier import PhaseBarrierScheduling, PhaseMapError
+from pytest_readiness.run.phase_barrier import PhaseBarrierScheduling, PhaseMapError
 
 
 class FakeWorker:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pytest_readiness.session import _iso
+from pytest_readiness.run.session import _iso
 
 
 def as_datetime_formats_it(timestamp: float) -> str:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import commits, runbook, signoffs
 from pytest_readiness.model import Outcome
-from pytest_readiness.records import RecordError
-from pytest_readiness.signoffs import SignOff
+from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook import signoffs
+from pytest_readiness.runbook.records import RecordError
+from pytest_readiness.runbook.signoffs import SignOff
 
 SHIPPED = Path(__file__).parent / "data" / "production-deployment-runbook.md"
 HEAD = "0123456789abcdef0123456789abcdef01234567"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import runbook, waivers
 from pytest_readiness.model import Outcome
-from pytest_readiness.records import RecordError
-from pytest_readiness.waivers import Waiver
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook import waivers
+from pytest_readiness.runbook.records import RecordError
+from pytest_readiness.runbook.waivers import Waiver
 
 SHIPPED = Path(__file__).parent / "data" / "production-deployment-runbook.md"
 TODAY = date(2026, 11, 25)

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.scheduler.phase_barrier import PhaseMapError
-from pytest_readiness.xdist_phases import XdistPhaseHooks, interrupt_workers, read_phase_map
+from pytest_readiness.run.phase_barrier import PhaseMapError
+from pytest_readiness.run.xdist import XdistPhaseHooks, interrupt_workers, read_phase_map
 from tests.conftest import ReadinessProject
 
 WORKTREE = Path(__file__).resolve().parent.parent

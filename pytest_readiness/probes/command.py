@@ -1,20 +1,25 @@
-"""Run a command in its own process group; on timeout, kill the whole group."""
+"""Run a command in its own process group; on timeout, kill the whole group and its escapees."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.model import Evidence
+from pytest_readiness.probes.processes import kill_tree
 
 OUTPUT_TAIL_CHARS = 4000
+TAIL_BYTES = 64 * 1024  # what stays in memory of a command's output
+_CHUNK_BYTES = 64 * 1024
+_POLL_S = 0.1  # how often a silent command is asked whether it has exited
 _DRAIN_AFTER_KILL_S = 2.0
 
 
@@ -39,13 +44,18 @@ class ProcessGroups:
     def discard(self, leader: int) -> None:
         self._leaders.discard(leader)
 
+    @property
+    def leaders(self) -> frozenset[int]:
+        """Leaders whose `Popen` still waits for them (a kill does not untrack them)."""
+        return frozenset(self._leaders)
+
     def kill_all(self) -> int:
-        """SIGKILL every tracked group; returns how many were still tracked."""
+        """SIGKILL every tracked group and its escaped descendants; returns how many."""
         leaders = list(self._leaders)
         for leader in leaders:
+            kill_tree(leader)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(leader, signal.SIGKILL)
-            self._leaders.discard(leader)
         return len(leaders)
 
 
@@ -95,10 +105,12 @@ def run_command(
     timeout: float,
     env: Mapping[str, str] | None = None,
     groups: ProcessGroups | None = None,
+    sink: Callable[[bytes], None] | None = None,
 ) -> CommandResult:
     """Run `command` (a string for the shell, or an argument list) and never leave children.
 
-    With `groups`, the command's process group is tracked there while it runs.
+    Output is read as it comes: only its tail stays in memory, and `sink`, if given, sees all
+    of it. With `groups`, the command's process group is tracked there while it runs.
     """
     shell = isinstance(command, str)
     text = command if isinstance(command, str) else shlex.join(command)
@@ -122,44 +134,101 @@ def run_command(
         return CommandResult(text, 127, f"working directory not found: {cwd}", 0.0)
     if groups is not None:
         groups.add(process.pid)
+    tail = OutputTail(sink)
     try:
-        out, _ = process.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        out = _drain(process)
-        timed_out = True
+        timed_out = not _read_output(process, tail, started + timeout)
     finally:
         # Also on an exception from outside (pytest-timeout, Ctrl-C): no orphans.
         _kill_group(process)
+        if process.stdout is not None:
+            process.stdout.close()
         if groups is not None:
             groups.discard(process.pid)
-    output = out.decode("utf-8", errors="replace")[-OUTPUT_TAIL_CHARS * 4 :]
     return CommandResult(
         command=text,
         returncode=process.returncode if process.returncode is not None else -9,
-        output=output,
+        output=tail.text()[-OUTPUT_TAIL_CHARS * 4 :],
         duration_s=time.monotonic() - started,
         timed_out=timed_out,
         timeout_s=timeout if timed_out else None,
     )
 
 
+class OutputTail:
+    """The last `TAIL_BYTES` of a command's output; all of it goes on to `sink`, if any."""
+
+    def __init__(self, sink: Callable[[bytes], None] | None = None) -> None:
+        self._buffer = bytearray()
+        self._sink = sink
+        self.total_bytes = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total_bytes += len(chunk)
+        if self._sink is not None:
+            self._sink(chunk)
+        self._buffer += chunk
+        if len(self._buffer) > 2 * TAIL_BYTES:
+            del self._buffer[:-TAIL_BYTES]
+
+    def text(self) -> str:
+        return bytes(self._buffer[-TAIL_BYTES:]).decode("utf-8", errors="replace")
+
+
+def _read_output(process: subprocess.Popen[bytes], tail: OutputTail, deadline: float) -> bool:
+    """Read until the output ends; False if `deadline` came first (the group is then killed).
+
+    Once the command itself has exited, what it left behind (a background job holding the
+    pipe) gets `_DRAIN_AFTER_KILL_S` to finish writing, not the rest of the timeout.
+    """
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                _kill_group(process)
+                _drain(fd, selector, tail, time.monotonic() + _DRAIN_AFTER_KILL_S)
+                return False
+            if process.poll() is not None:
+                _drain(fd, selector, tail, min(deadline, now + _DRAIN_AFTER_KILL_S))
+                return True
+            if selector.select(min(deadline - now, _POLL_S)) and not _read_chunk(fd, tail):
+                return _wait(process, deadline)
+
+
+def _wait(process: subprocess.Popen[bytes], deadline: float) -> bool:
+    """The output has ended: wait for the command's exit; False if `deadline` came first."""
+    try:
+        process.wait(timeout=max(deadline - time.monotonic(), 0.001))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _drain(fd: int, selector: selectors.BaseSelector, tail: OutputTail, until: float) -> None:
+    """Read what is left in the pipe, until it ends or `until`."""
+    while (left := until - time.monotonic()) > 0:
+        if selector.select(left) and not _read_chunk(fd, tail):
+            return
+
+
+def _read_chunk(fd: int, tail: OutputTail) -> bool:
+    """One read from the pipe into `tail`; False at the end of the output."""
+    chunk = os.read(fd, _CHUNK_BYTES)
+    if chunk:
+        tail.add(chunk)
+    return bool(chunk)
+
+
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    if process.returncode is None:  # not reaped yet: its pid cannot be another process's
+        kill_tree(process.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     if process.returncode is None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=_DRAIN_AFTER_KILL_S)
-
-
-def _drain(process: subprocess.Popen[bytes]) -> bytes:
-    """Read what the killed group left in the pipe, without waiting on escaped children."""
-    try:
-        out, _ = process.communicate(timeout=_DRAIN_AFTER_KILL_S)
-        return out or b""
-    except subprocess.TimeoutExpired:
-        return b""
 
 
 def _seconds(value: float | None) -> str:

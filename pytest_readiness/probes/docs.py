@@ -17,8 +17,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes import git as commits
 from pytest_readiness.probes._text import first
 
 PLACEHOLDER = re.compile(r"\b(TBD|TODO)\b")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
-from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes import git as commits
 
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 _ASSIGNMENT = re.compile(

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_readiness import commits
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes import git as commits
 from pytest_readiness.probes._text import first
 
 if TYPE_CHECKING:  # detect-secrets costs ~70 ms to import: only a run that scans pays it

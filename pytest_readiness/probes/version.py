@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from pytest_readiness import commits
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes import git as commits
 from pytest_readiness.probes.endpoint import EndpointError, failed, json_body, note, send
 
 VERSION_FIELDS = ("commit", "sha", "git_sha", "revision", "version")

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness.binding import render_runbook_checklist
 from pytest_readiness.model import Outcome, Report
 from pytest_readiness.report import history
+from pytest_readiness.report.checklist import render_runbook_checklist
 from pytest_readiness.report.ci import append_step_summary
 from pytest_readiness.report.files import ReportWriteError, atomic_write, report_name, report_path
 from pytest_readiness.report.jsonfile import render_json
 from pytest_readiness.report.markdown import render_markdown
 from pytest_readiness.report.page import render_page
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 _INCOMPLETE = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from pytest_readiness.model import CATEGORY_TITLES, Item, Report
 from pytest_readiness.redact import Redactor
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 
 def append_step_summary(markdown: str, environ: Mapping[str, str]) -> bool:

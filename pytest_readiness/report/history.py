@@ -8,7 +8,8 @@ A file holds two JSON lines: the run's summary, then its items. The trend needs 
 summaries, and the diff only the items of the runs it walks back through, so the items
 line of an older run is read only when asked for. With 30 kept runs of 10,000 items,
 loading the history takes 2.4 ms instead of 57 ms. Files of schema 1 (one line holding
-both) are still read.
+both) are still read. A damaged file (not JSON, counts that are not numbers...) is skipped
+and named in `since_last_run["skipped"]`, which the terminal prints as one warning line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import MEASUREMENT_EVIDENCE, Item, Outcome, Report
-from pytest_readiness.report.files import atomic_write
+from pytest_readiness.report.files import atomic_write, report_name
 
 DEFAULT_KEEP = 30
 _NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED})
@@ -62,6 +63,7 @@ class PastRun(Mapping[str, Any]):
     def __init__(self, path: Path, summary: Mapping[str, Any]) -> None:
         self._path = path
         self._summary = summary
+        self.damage: str | None = None  # what was wrong with the items line, once read
 
     def __getitem__(self, key: str) -> Any:
         return self._items if key == "items" else self._summary[key]
@@ -73,33 +75,93 @@ class PastRun(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._summary) + 1
 
+    @property
+    def name(self) -> str:
+        return self._path.name
+
     @functools.cached_property
     def _items(self) -> Mapping[str, str]:
-        """The second line; a damaged one reads as a run that knew no items."""
+        """The second line; a damaged one reads as a run that knew no items (and says so)."""
         try:
             lines = self._path.read_text(encoding="utf-8").splitlines()
             items = json.loads(lines[1])
-        except (OSError, ValueError, IndexError):
-            return {}
-        return items if isinstance(items, dict) else {}
+        except OSError as exc:
+            self.damage = f"items line unreadable: {exc.strerror or exc}"
+        except IndexError:
+            self.damage = "no items line"
+        except ValueError:
+            self.damage = "items line is not JSON"
+        else:
+            if _is_outcome_table(items):
+                return dict(items)
+            self.damage = "items line is not a table of outcomes"
+        return {}
 
 
-def load_runs(folder: Path) -> list[Mapping[str, Any]]:
-    """Earlier runs, oldest first; unreadable files are skipped, not fatal."""
+class PastRuns(list[Mapping[str, Any]]):
+    """Earlier runs, oldest first, and the damaged files that were skipped (name and why)."""
+
+    def __init__(self, runs: list[Mapping[str, Any]], skipped: list[str]) -> None:
+        super().__init__(runs)
+        self.skipped = tuple(skipped)
+
+
+class DamagedRun(ValueError):
+    """A history file that cannot be one run's summary."""
+
+
+def past_runs(report_dir: Path, env: str, stage: str) -> list[Mapping[str, Any]]:
+    """Earlier runs of `env` at `stage` (the `readiness_history` fixture), oldest first."""
+    return load_runs(history_dir(report_dir, report_name(env, stage)))
+
+
+def load_runs(folder: Path) -> PastRuns:
+    """Earlier runs, oldest first; a damaged file is skipped and named, never fatal."""
     runs: list[Mapping[str, Any]] = []
+    skipped: list[str] = []
     for path in sorted(folder.glob("run-*.json")):
         try:
-            with path.open(encoding="utf-8") as stream:
-                summary = json.loads(stream.readline())
-        except (OSError, ValueError):
-            continue
-        if not isinstance(summary, dict):
-            continue
-        if isinstance(summary.get("items"), dict):  # schema 1: one line holds everything
-            runs.append(summary)
-        elif summary.get("schema") == HISTORY_SCHEMA:
-            runs.append(PastRun(path, summary))
-    return runs
+            runs.append(_read_run(path))
+        except DamagedRun as damage:
+            skipped.append(f"{path.name} ({damage})")
+    return PastRuns(runs, skipped)
+
+
+def _read_run(path: Path) -> Mapping[str, Any]:
+    """One file's run: its summary line checked, its items line left for later (schema 2)."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            summary = json.loads(stream.readline())
+    except OSError as exc:
+        raise DamagedRun(f"unreadable: {exc.strerror or exc}") from None
+    except ValueError:
+        raise DamagedRun("not JSON") from None
+    if not isinstance(summary, dict):
+        raise DamagedRun("not a JSON object")
+    _check_summary(summary)
+    if "items" in summary:  # schema 1: one line holds everything
+        if not _is_outcome_table(summary["items"]):
+            raise DamagedRun("items must be a table of outcomes")
+        return summary
+    if summary.get("schema") != HISTORY_SCHEMA:
+        raise DamagedRun(f"unknown schema {summary.get('schema')!r}")
+    return PastRun(path, summary)
+
+
+def _check_summary(summary: Mapping[str, Any]) -> None:
+    """The fields the diff and the trend read, with the types they read them as."""
+    for key in ("started_at", "verdict"):
+        if not isinstance(summary.get(key), str):
+            raise DamagedRun(f"{key} must be a string")
+    counts = summary.get("counts", {})
+    if not isinstance(counts, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()
+    ):
+        raise DamagedRun("counts must be a table of whole numbers")
+
+
+def _is_outcome_table(items: Any) -> bool:
+    return isinstance(items, dict) and all(isinstance(v, str) for v in items.values())
 
 
 def save_run(folder: Path, entry: Mapping[str, Any], keep: int) -> Path:
@@ -129,7 +191,7 @@ def since_last_run(
     points = [_trend_point(run) for run in runs] + [_trend_point(entry_of(report))]
     trend = points[-max(keep, 1) :]
     if not runs:
-        return {"previous": None, "trend": trend}
+        return {"previous": None, "trend": trend, "skipped": _skipped(runs)}
     previous = runs[-1]
     before: Mapping[str, str] = previous["items"]
     newly_failing, newly_passing, still_failing, new = [], [], [], []
@@ -156,7 +218,15 @@ def since_last_run(
         "still_failing": still_failing,
         "new": new,
         "trend": trend,
+        "skipped": _skipped(runs),
     }
+
+
+def _skipped(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Files skipped when loading, then runs whose items line the diff found damaged."""
+    skipped = list(runs.skipped) if isinstance(runs, PastRuns) else []
+    damaged = (run for run in runs if isinstance(run, PastRun) and run.damage)
+    return skipped + [f"{run.name} ({run.damage})" for run in damaged]
 
 
 def _failing_since(item_id: str, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ left empty and our static item table, filtered by a few lines of script, is the 
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,15 @@ from pytest_readiness.model import CATEGORY_TITLES, Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.page import render_summary
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 CSS = Path(__file__).with_name("readiness.css")
 PYTEST_HTML_ROW_LIMIT = 1000
+
+# pytest-html's extras that it formats into the links cell as `<a href="content">name</a>`.
+_LINK_EXTRAS = ("json", "text", "url")
+# A link may lead to a page or a file, never run script when clicked.
+_SAFE_HREF = re.compile(r"(?i)(?:https?|ftp|file|mailto):|[^:]*(?:[/?#]|$)")
 
 __all__ = [
     "PYTEST_HTML_ROW_LIMIT",
@@ -129,6 +135,11 @@ class HtmlReportHooks:
             for key, value in list(metadata.items()):
                 metadata[key] = escape(self._session.redact.text(_flat(value)))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Before pytest-html keeps the report: its link extras, escaped (see `_escape_links`)."""
+        _escape_links(report)
+
     def pytest_html_report_title(self, report: Any) -> None:
         self._report_data = report
         report.title = f"Readiness: {self._session.env_name}"
@@ -159,6 +170,7 @@ class HtmlReportHooks:
         if self._table_is_ours or _never_shown(report):
             del cells[:]  # pytest-html then skips its per-row work (regexes, logs, hooks)
             return
+        _escape_test_id(report, cells)
         info = getattr(report, "readiness", None) or {}
         spec = self._session.spec(report.nodeid)
         category, title = (spec.category, spec.title) if spec else ("", "")
@@ -175,6 +187,27 @@ class HtmlReportHooks:
         evidence = [Evidence.from_dict(e) for e in info.get("evidence", ())]
         if evidence:
             data[:0] = [self._session.redact.text(render_evidence(evidence))]
+
+
+def _escape_test_id(report: pytest.TestReport, cells: list[str]) -> None:
+    """pytest-html writes the node id into its cell as HTML, and its script inserts the cell
+    with `innerHTML`: a parametrize id like `<img onerror=...>` would run. Write it escaped."""
+    test_id = report.nodeid if report.when == "call" else f"{report.nodeid}::{report.when}"
+    for index, cell in enumerate(cells):
+        if cell.startswith('<td class="col-testId">'):
+            cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
+
+
+def _escape_links(report: pytest.TestReport) -> None:
+    """pytest-html puts a link extra's name and URL into its links cell as they are, and the
+    cell in with `innerHTML`; escape both, and drop a URL that would run script (`javascript:`)."""
+    for extra in getattr(report, "extras", None) or ():
+        if not isinstance(extra, dict) or extra.get("format_type") not in _LINK_EXTRAS:
+            continue
+        extra["name"] = escape(str(extra.get("name", "")))
+        if extra["format_type"] == "url":
+            url = str(extra.get("content", ""))
+            extra["content"] = escape(url) if _SAFE_HREF.match(url.strip()) else "#"
 
 
 def _never_shown(report: pytest.TestReport) -> bool:

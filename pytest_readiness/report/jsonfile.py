@@ -1,8 +1,15 @@
-"""The machine-readable report: `readiness-<env>.json` (schema in DESIGN.md)."""
+"""The machine-readable report: `readiness-<env>.json` (schema in DESIGN.md).
+
+Strict JSON, so every parser (Node's `JSON.parse`, jq, Go) reads it: a NaN or an infinity
+in a check's evidence becomes `null`, as JavaScript's own `JSON.stringify` writes it, and a
+value JSON has no type for (a date, a path) becomes its text.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
 from pytest_readiness.model import Report
 from pytest_readiness.redact import Redactor
@@ -10,4 +17,29 @@ from pytest_readiness.redact import Redactor
 
 def render_json(report: Report, redact: Redactor) -> str:
     """Compact JSON (the C encoder: 10,000 items in well under a second), masked as text."""
-    return redact.text(json.dumps(report.to_dict(), ensure_ascii=False)) + "\n"
+    return redact.text(strict_json(report.to_dict())) + "\n"
+
+
+def strict_json(value: Any) -> str:
+    """`value` as strict JSON; only data the encoder refuses pays for a walk through it."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError):
+        return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    """JSON's own types all the way down: non-finite floats `None`, other objects text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, dict):
+        return {_key(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    return key if isinstance(key, str) else str(key)

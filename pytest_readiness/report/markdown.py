@@ -1,4 +1,10 @@
-"""A short Markdown summary (verdict, blockers, counts) for a CI job summary or a ticket."""
+"""A short Markdown summary (verdict, blockers, counts) for a CI job summary or a ticket.
+
+Every piece of text a run brought in (titles, reasons, the sentence, what an earlier run's
+history file says) is masked, then escaped, so it shows as written and never as HTML, a
+link or an image (`markdown_text`). Masking comes first: an escaped secret would no longer
+read as the secret the redactor looks for.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,24 @@ from typing import Any
 
 from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report.markdown_text import inline, table_cell
 
 
 def render_markdown(report: Report, redact: Redactor) -> str:
     lines = [
         f"# {report.verdict}: readiness of `{report.env}` ({report.stage})",
         "",
-        report.sentence,
+        inline(redact.text(report.sentence)),
         "",
         f"- Commit: `{report.commit or 'unknown'}`",
         f"- Started: {report.started_at}, took {report.duration_s:.1f} s",
         f"- Complete: {'yes' if report.complete else 'no'}",
         "",
     ]
-    lines += _rollback_section(report)
-    lines += _items_section("Blocking items", report.blockers)
-    lines += _items_section("Warnings (non-blocking)", report.warnings)
-    lines += _changes_section(report.extra.get("since_last_run"))
+    lines += _rollback_section(report, redact)
+    lines += _items_section("Blocking items", report.blockers, redact)
+    lines += _items_section("Warnings (non-blocking)", report.warnings, redact)
+    lines += _changes_section(report.extra.get("since_last_run"), redact)
     lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]
     lines += [
         f"| {Outcome(outcome).label} | {count} |"
@@ -38,17 +45,18 @@ def render_markdown(report: Report, redact: Redactor) -> str:
     return redact.text("\n".join(lines) + "\n")
 
 
-def _items_section(heading: str, items: tuple[Item, ...]) -> list[str]:
+def _items_section(heading: str, items: tuple[Item, ...], redact: Redactor) -> list[str]:
     if not items:
         return []
     lines = [f"## {heading}", "", "| item | outcome | reason |", "| --- | --- | --- |"]
     lines += [
-        f"| {_cell(item.title)} | {item.outcome.label} | {_cell(item.reason)} |" for item in items
+        f"| {_cell(item.title, redact)} | {item.outcome.label} | {_cell(item.reason, redact)} |"
+        for item in items
     ]
     return [*lines, ""]
 
 
-def _rollback_section(report: Report) -> list[str]:
+def _rollback_section(report: Report, redact: Redactor) -> list[str]:
     """Post stage: the rollback steps (ROLLBACK only) and the failing items by severity."""
     lines: list[str] = []
     rollback = report.extra.get("rollback") or {}
@@ -58,20 +66,16 @@ def _rollback_section(report: Report) -> list[str]:
         lines += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         lines.append("")
     for level, items in report.by_severity.items():
-        lines += _items_section(f"Severity {level}", items)
+        lines += _items_section(f"Severity {level}", items, redact)
     return lines
 
 
-def _changes_section(diff: Any) -> list[str]:
+def _changes_section(diff: Any, redact: Redactor) -> list[str]:
     if not isinstance(diff, Mapping) or not diff.get("previous"):
         return []
     previous = diff["previous"]
-    lines = [
-        "## Since last run",
-        "",
-        f"Compared with {previous.get('started_at')} ({previous.get('verdict')}).",
-        "",
-    ]
+    when, verdict = (inline(str(previous.get(key))) for key in ("started_at", "verdict"))
+    lines = ["## Since last run", "", f"Compared with {when} ({verdict}).", ""]
     rows = [
         (change, entry)
         for key, change in (
@@ -88,9 +92,10 @@ def _changes_section(diff: Any) -> list[str]:
     for change, entry in rows:
         runs = entry.get("failing_runs")
         label = f"{change} ({runs} runs)" if runs else change
-        lines.append(f"| {_cell(str(entry.get('title')))} | {label} | {entry.get('outcome')} |")
+        title = _cell(str(entry.get("title")), redact)
+        lines.append(f"| {title} | {label} | {entry.get('outcome')} |")
     return [*lines, ""]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _cell(text: str, redact: Redactor) -> str:
+    return table_cell(redact.text(text))

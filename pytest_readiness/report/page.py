@@ -13,9 +13,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.binding import checklist_sections
 from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, PhaseSummary, Report, Verdict
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report.checklist import checklist_sections
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.trend import render_trend
 

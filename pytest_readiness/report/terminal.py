@@ -9,13 +9,14 @@ from typing import Any
 from pytest_readiness.model import Item, Verdict
 from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.session import ReadinessSession
 
 
 def write_summary(
     terminal: Any, readiness: ReadinessSession, environ: Mapping[str, str] | None = None
 ) -> None:
-    """Verdict line always; blockers and paths unless `-qq`; warnings and changes unless `-q`."""
+    """Verdict line always; blockers, skipped history files and paths unless `-qq`; warnings
+    and changes unless `-q`."""
     report = readiness.report
     if report is None:
         return
@@ -34,6 +35,7 @@ def write_summary(
     for item in report.blockers:
         terminal.write("  BLOCKER ", red=True, bold=True)
         terminal.write_line(redact.text(f"{item.title}: {item.outcome} - {item.reason}"))
+    _write_history_damage(terminal, report.extra.get("since_last_run"))  # -q too: CI runs -q
     if verbosity >= 0:
         for item in report.warnings:
             terminal.write("  warning ", yellow=True)
@@ -55,6 +57,15 @@ def _warning(item: Item) -> str:
     if notes:
         return f"{item.title}: {item.outcome} with warning - {'; '.join(notes)}"
     return f"{item.title}: {item.outcome} - {item.reason}"
+
+
+def _write_history_damage(terminal: Any, diff: Any) -> None:
+    """One line naming the history files that were skipped: the diff is missing their runs."""
+    skipped = diff.get("skipped") if isinstance(diff, Mapping) else None
+    if skipped:
+        noun = "file" if len(skipped) == 1 else f"{len(skipped)} files"
+        terminal.write("history: ", yellow=True)
+        terminal.write_line(f"skipped damaged {noun}: {', '.join(skipped)}")
 
 
 def _write_changes(terminal: Any, diff: Any) -> None:

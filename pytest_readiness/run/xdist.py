@@ -34,9 +34,9 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.fixtures import READINESS_SESSION
-from pytest_readiness.scheduler.phase_barrier import PhaseBarrierScheduling, PhaseMapError
-from pytest_readiness.session import CheckSpec, ReadinessSession
+from pytest_readiness.run.fixtures import READINESS_SESSION
+from pytest_readiness.run.phase_barrier import PhaseBarrierScheduling, PhaseMapError
+from pytest_readiness.run.session import CheckSpec, ReadinessSession
 
 #: ``workerinput`` key carrying the directory where workers write their phase maps.
 PHASE_DIR_KEY = "readiness_phase_dir"

@@ -50,6 +50,8 @@ def read_entries(path: Path, table: str) -> list[Mapping[str, Any]]:
             document = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise RecordError(path, None, f"malformed TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RecordError(path, None, f"not UTF-8 text (offset {exc.start})") from None
     unknown = sorted(set(document) - {table})
     if unknown:
         raise RecordError(

@@ -3,6 +3,8 @@ readiness_history."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,19 +12,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from pytest_readiness.config import Environment
-from pytest_readiness.evidence import EvidenceLog
-from pytest_readiness.model import CheckFailed
-from pytest_readiness.probes.command import CommandResult, ProcessGroups, run_command
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.model import CheckFailed, Evidence
+from pytest_readiness.probes.command import (
+    OUTPUT_TAIL_CHARS,
+    CommandResult,
+    ProcessGroups,
+    run_command,
+)
+from pytest_readiness.run.command_log import CommandLog, log_path
+from pytest_readiness.run.evidence import EvidenceLog
+from pytest_readiness.run.session import ReadinessSession
 
 if TYPE_CHECKING:
     # httpx and psycopg load only when a check asks for `http` or `db`: start-up stays quick.
     import httpx
-    import psycopg
+
+    from pytest_readiness.probes.database import ReadOnlyConnection
 
 READINESS_SESSION = pytest.StashKey[ReadinessSession]()
 EVIDENCE = pytest.StashKey[EvidenceLog]()
 PROCESS_GROUPS = pytest.StashKey[ProcessGroups]()
+CALL_PASSED = pytest.StashKey[bool]()  # set by the plugin when the item's call phase passed
 
 T = TypeVar("T")
 RunCommand = Callable[..., CommandResult]
@@ -70,11 +80,7 @@ def readiness_env(request: pytest.FixtureRequest) -> Environment:
 @pytest.fixture
 def readiness_history(request: pytest.FixtureRequest) -> list[Mapping[str, Any]]:
     """Earlier runs of this environment and stage, oldest first (this run is not among them)."""
-    from pytest_readiness.report import files, history
-
-    session = readiness_session(request.config)
-    name = files.report_name(session.env_name, session.stage)
-    return history.load_runs(history.history_dir(session.report_dir, name))
+    return readiness_session(request.config).past_runs()
 
 
 @pytest.fixture
@@ -90,9 +96,12 @@ def run(
     """Run a command in the workspace; kill its whole process group on timeout.
 
     Every group still running when the item stops (its time budget ran out, or a thread of
-    the check still waits on a command) is killed at teardown at the latest.
+    the check still waits on a command) is killed at teardown at the latest. Output longer
+    than the evidence shows is kept, redacted, in the reports folder's `commands/`.
     """
     groups = process_groups(request.node)
+    session = readiness_session(request.config)
+    started = itertools.count(1)
 
     def run_in_workspace(
         command: str | Sequence[str],
@@ -102,21 +111,38 @@ def run(
         cwd: Path | None = None,
     ) -> CommandResult:
         limit = readiness_env.timeout if timeout is None else timeout
+        path = log_path(session.report_dir, request.node.nodeid, next(started))
+        log = CommandLog(path, session.redact, shown_bytes=OUTPUT_TAIL_CHARS)
         try:
             result = run_command(
-                command, cwd=cwd or readiness_env.workspace, timeout=limit, env=env, groups=groups
+                command,
+                cwd=cwd or readiness_env.workspace,
+                timeout=limit,
+                env=env,
+                groups=groups,
+                sink=log.write,
             )
         except BaseException:
+            log.close()
             text = command if isinstance(command, str) else " ".join(command)
             evidence.add("command", f"`{text}` was still running when the item was stopped")
             raise
-        evidence.append(result.to_evidence())
+        evidence.append(_with_log(result.to_evidence(), log, session.report_dir))
         if result.timed_out:
             raise CheckFailed(result.describe())
         return result
 
     yield run_in_workspace
     groups.kill_all()
+
+
+def _with_log(entry: Evidence, log: CommandLog, report_dir: Path) -> Evidence:
+    """`entry` naming the file with the full output, if the evidence shows only its tail."""
+    path = log.close()
+    if path is None:
+        return entry
+    output_file = str(path.relative_to(report_dir))
+    return dataclasses.replace(entry, data={**entry.data, "output_file": output_file})
 
 
 @pytest.fixture
@@ -155,16 +181,36 @@ def http(readiness_env: Environment, http_client: ClientFactory) -> httpx.Client
 
 
 @pytest.fixture
-def db(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    """The environment's database in a read-only transaction, rolled back after the item."""
+def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOnlyConnection]:
+    """The environment's database in a read-only transaction, rolled back after the item.
+
+    Evidence names the role it connected as, with a warning when that role could write. A
+    refused statement fails the item, also when the check caught the exception.
+    """
     from pytest_readiness.probes.database import DatabaseUnavailable
+
+    refusals: list[str] = []
+
+    def refused(reason: str, statement: str) -> None:
+        refusals.append(reason)
+        evidence.add("sql", reason, detail=statement, refused=True)
 
     database = readiness_session(request.config).database
     try:
-        connection = database.connection()
+        connection = database.connection(refused)
     except DatabaseUnavailable as exc:
         pytest.fail(str(exc), pytrace=False)
+    if database.role is not None:
+        evidence.append(database.role.to_evidence())
+        warning = database.role.warning()
+        if warning and not database.role_warned:  # one connection, one warning per process
+            database.role_warned = True
+            evidence.warn(warning)
     try:
         yield connection
     finally:
         database.release()
+    passed = stashed(request.node.stash, CALL_PASSED)
+    if refusals and passed:
+        # A check that caught the refusal has not earned its pass.
+        pytest.fail(f"{refusals[0]} (the check caught it)", pytrace=False)

@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.commits import same_commit
 from pytest_readiness.model import Outcome
-from pytest_readiness.records import (
+from pytest_readiness.probes.git import same_commit
+from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.records import (
     RecordError,
     append_entry,
     check_keys,
     read_entries,
     require_text,
 )
-from pytest_readiness.runbook import RunbookLine, closest_line, describe_closest, normalise
 
 DEFAULT_PATH = "readiness/signoffs.toml"
 TABLE = "signoff"

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import Outcome
-from pytest_readiness.records import RecordError, check_keys, read_entries, require_text
-from pytest_readiness.runbook import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.records import RecordError, check_keys, read_entries, require_text
 
 DEFAULT_PATH = "readiness/waivers.toml"
 TABLE = "waiver"

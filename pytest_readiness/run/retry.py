@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.evidence import EvidenceLog
-from pytest_readiness.reason import reason_for
+from pytest_readiness.model import ItemTimedOut
+from pytest_readiness.run.evidence import EvidenceLog
+from pytest_readiness.run.reason import reason_for
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,6 @@ def run_with_retries(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Call `attempt` until it passes or `retry` is spent; the last failure propagates."""
-    from pytest_readiness.budgets import ItemTimedOut  # budgets -> session -> retry
 
     first = clock()
     number = 1

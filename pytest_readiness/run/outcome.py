@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.budgets import ItemTimedOut
-from pytest_readiness.fixtures import EVIDENCE, stashed
-from pytest_readiness.reason import is_expected, reason_for
+from pytest_readiness.model import ItemTimedOut
 from pytest_readiness.redact import Redactor
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.run.fixtures import EVIDENCE, stashed
+from pytest_readiness.run.reason import is_expected, reason_for
+from pytest_readiness.run.session import ReadinessSession
 
 _EVIDENCE_SENT = pytest.StashKey[int]()
 

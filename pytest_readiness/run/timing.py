@@ -32,14 +32,11 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.fixtures import process_groups
-from pytest_readiness.session import ReadinessSession
+from pytest_readiness.model import ItemTimedOut
+from pytest_readiness.run.fixtures import process_groups
+from pytest_readiness.run.session import ReadinessSession
 
 PLUGIN_NAME = "readiness-budgets"
-
-
-class ItemTimedOut(TimeoutError):
-    """The item ran out of time: its own timeout or its phase's budget."""
 
 
 def phase_budgets(readiness: ReadinessSession) -> dict[str, float]:
@@ -209,7 +206,7 @@ def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> Time
     shared = None
     workerinput: Mapping[str, Any] | None = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: phase clocks are shared through files
-        from pytest_readiness.xdist_phases import PHASE_DIR_KEY
+        from pytest_readiness.run.xdist import PHASE_DIR_KEY
 
         shared = workerinput.get(PHASE_DIR_KEY)
     budgets = TimeBudgets(readiness, Path(shared) if shared else None)

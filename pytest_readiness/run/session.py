@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_readiness import binding, commits
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
     PENDING_PREFIX,
@@ -27,8 +27,10 @@ from pytest_readiness.model import (
     Report,
     item_trigger,
 )
+from pytest_readiness.probes import git as commits
 from pytest_readiness.redact import Redactor
-from pytest_readiness.retry import Retry
+from pytest_readiness.run.retry import Retry
+from pytest_readiness.runbook import binding
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
@@ -167,6 +169,8 @@ class ReadinessSession:
         self.started = False  # the in-progress report replaced the previous run's
         self.html_by_pytest_html = False  # else our own static page is readiness-<env>.html
         self.write_errors: list[str] = []  # one line per report that could not be written
+        # Earlier runs of this env and stage, oldest first; the entry layer wires the history.
+        self.past_runs: Callable[[], list[Mapping[str, Any]]] = list
 
     @property
     def database(self) -> ReadOnlyDatabase:
@@ -458,6 +462,11 @@ def parse_marker(
     timeout = kwargs.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
         raise ValueError(f"{nodeid}: timeout= must be a number of seconds")
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        # pytest-timeout reads 0 or less as "no timeout"; the limit must not switch off.
+        raise ValueError(
+            f"{nodeid}: timeout= must be a positive, finite number of seconds, got {timeout!r}"
+        )
     retry = kwargs.get("retry")
     if retry is not None and not isinstance(retry, Retry):
         raise ValueError(

@@ -6,10 +6,10 @@ import functools
 
 import pytest
 
-from pytest_readiness import binding
 from pytest_readiness.model import Category
-from pytest_readiness.selection import Selection
-from pytest_readiness.session import CheckSpec, ReadinessSession, parse_marker
+from pytest_readiness.run.selection import Selection
+from pytest_readiness.run.session import CheckSpec, ReadinessSession, parse_marker
+from pytest_readiness.runbook import binding
 
 CATEGORIES = frozenset(str(c) for c in Category)
 

@@ -7,8 +7,7 @@
   `collection_lines(binding)` is what `--collect-only` shows;
 - report: `finish_items(items, ...)` adds one item per manual line, applies sign-offs
   and waivers, attaches `runbook_line` / `signoff` / `waiver` objects and returns the
-  items in runbook order; `render_runbook_checklist(source, report)` is the ticked
-  checklist for the Markdown report.
+  items in runbook order (report/checklist.py renders them as the ticked checklist).
 No pytest in here: the plugin turns these values and exceptions into pytest's.
 """
 
@@ -21,16 +20,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness import commits, runbook, signoffs, waivers
-from pytest_readiness.checklist_markdown import render_checklist
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.model import Item, Outcome, Report
-from pytest_readiness.records import RecordError
-from pytest_readiness.runbook import Binding as Binding
-from pytest_readiness.runbook import Check as Check
-from pytest_readiness.runbook import Runbook, RunbookLine
-from pytest_readiness.signoffs import SignOff, SignOffReview
-from pytest_readiness.waivers import Waiver
+from pytest_readiness.model import Item, Outcome
+from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import lines as runbook
+from pytest_readiness.runbook import signoffs, waivers
+from pytest_readiness.runbook.lines import Binding as Binding
+from pytest_readiness.runbook.lines import Check as Check
+from pytest_readiness.runbook.lines import Runbook, RunbookLine
+from pytest_readiness.runbook.records import RecordError
+from pytest_readiness.runbook.signoffs import SignOff, SignOffReview
+from pytest_readiness.runbook.waivers import Waiver
 
 MANUAL_ID_PREFIX = "runbook"
 
@@ -68,7 +68,10 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
         sections = runbook.sections_from_config(config.raw.get("sections"))
     except runbook.SectionsError as exc:
         raise RunbookSetupError(f"{where}: {exc}") from None
-    book = runbook.load(path, sections)
+    try:
+        book = runbook.load(path, sections)
+    except runbook.UnreadableRunbook as exc:
+        raise RunbookSetupError(f"{where}: runbook {exc}") from None
     if book.unmapped:
         raise RunbookSetupError(unmapped_headings_message(book, where, config.source))
     signoffs_path = config.root / str(config.raw.get("signoffs", signoffs.DEFAULT_PATH))
@@ -196,38 +199,6 @@ def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) 
     return decision.outcome is Outcome.WAIVED
 
 
-def checklist_sections(
-    items: Iterable[Item],
-) -> list[tuple[tuple[str, ...], tuple[Item, ...]]]:
-    """Items grouped under their runbook heading path, in runbook order, for the HTML report.
-
-    Items without a runbook line come last under an empty heading path.
-    """
-    ordered = sorted(items, key=lambda item: _line_number(item))
-    sections: list[tuple[tuple[str, ...], list[Item]]] = []
-    for item in ordered:
-        line = item.extra.get("runbook_line")
-        path = tuple(line["heading_path"]) if isinstance(line, dict) else ()
-        if not sections or sections[-1][0] != path:
-            sections.append((path, []))
-        sections[-1][1].append(item)
-    return [(path, tuple(group)) for path, group in sections]
-
-
-def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
-    """Runbook line text -> outcome, for `checklist_markdown.render_checklist`.
-
-    A line automated by several parametrized items is ticked only when all of them are.
-    """
-    result: dict[str, Outcome] = {}
-    for item in items:
-        title = _line_text(item)
-        previous = result.get(title)
-        if previous is None or (previous.is_ok and not item.outcome.is_ok):
-            result[title] = item.outcome
-    return result
-
-
 def _review(
     source: RunbookSource, binding: Binding, env: str, commit: str | None, root: Path
 ) -> SignOffReview:
@@ -290,36 +261,3 @@ def _run_order(item: Item) -> tuple[int, int]:
 def _line_number(item: Item) -> int:
     line = item.extra.get("runbook_line")
     return int(line["line"]) if isinstance(line, dict) else 1_000_000
-
-
-def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
-    """The runbook's checklist for `reports/readiness-<env>.md`, ticked from the report."""
-    notes = {
-        _line_text(item): item.reason
-        for item in report.items
-        if item.reason and item.outcome is not Outcome.PASSED
-    }
-    checked = {_line_text(item) for item in report.items}
-    lines = source.runbook.checklist(report.stage, optional=True)
-    return render_checklist(
-        tuple(line for line in lines if not line.optional or line.text in checked),
-        outcomes_by_title(report.items),
-        verdict=_verdict_line(report),
-        summary=report.sentence,
-        notes=notes,
-    )
-
-
-def _verdict_line(report: Report) -> str:
-    """The verdict, and for ROLLBACK the triggers hit, for the report's first line."""
-    hits = _ordered_unique(str(item.extra.get("trigger")) for item in report.triggers)
-    return f"{report.verdict} (trigger: {'; '.join(hits)})" if hits else str(report.verdict)
-
-
-def _ordered_unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _line_text(item: Item) -> str:
-    line = item.extra.get("runbook_line")
-    return str(line["text"]) if isinstance(line, dict) else item.title

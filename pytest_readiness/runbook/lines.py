@@ -58,6 +58,10 @@ class RunbookError(Exception):
     """A problem with the runbook or with how checks bind to it."""
 
 
+class UnreadableRunbook(RunbookError):
+    """The runbook file is not Markdown text: not UTF-8, or binary."""
+
+
 class SectionsError(RunbookError):
     """The `sections` table maps a heading to something that is not a category or stage."""
 
@@ -287,8 +291,24 @@ def parse(
 
 
 def load(path: Path, sections: Mapping[str, str] | None = None) -> Runbook:
-    """Parse the runbook file at `path`."""
-    return parse(path.read_text(encoding="utf-8"), sections, path)
+    """Parse the runbook file at `path`; `UnreadableRunbook` if it is not UTF-8 text."""
+    return parse(read_text(path), sections, path)
+
+
+def read_text(path: Path) -> str:
+    """The runbook's text, or `UnreadableRunbook` naming the file and the first bad byte."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableRunbook(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save the runbook as UTF-8 Markdown"
+        ) from None
+    except OSError as exc:
+        raise UnreadableRunbook(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if "\x00" in text:
+        raise UnreadableRunbook(f"{path}: a binary file, not Markdown text (it holds NUL bytes)")
+    return text
 
 
 def _list_line(

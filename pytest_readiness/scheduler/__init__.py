@@ -1,1 +1,0 @@
-"""pytest-xdist scheduling strategies used by readiness runs under ``-n``."""
