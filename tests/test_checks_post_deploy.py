@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -205,18 +206,16 @@ EVERY_TWO_HOURS = "Check performance metrics every 2 hours"
 DEPLOYED = "2026-12-01T08:00:00Z"
 
 
-def _history(project, hours, *, error_rate=0.001, p95_s=0.4, version="v1") -> None:
-    """Post-stage runs of earlier hours, as the history keeps them."""
+def _history(project, hours, *, error_rate=0.001, p95_s=0.4, version="v1", stamps=()) -> None:
+    """Post-stage runs of earlier hours (05 past each hour after DEPLOYED, or `stamps`)."""
     from pytest_readiness.report import history
 
     folder = project.pytester.path / "reports" / "history" / "local-post"
     folder.mkdir(parents=True, exist_ok=True)
-    for hour in hours:
-        at = (
-            f"2026-12-01T{8 + hour:02d}:05:00Z"
-            if hour < 16
-            else f"2026-12-02T{hour - 16:02d}:05:00Z"
-        )
+    deployed = datetime.fromisoformat(DEPLOYED.replace("Z", "+00:00"))
+    moments = list(stamps) or [deployed + timedelta(hours=h, minutes=5) for h in hours]
+    for moment in moments:
+        at = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         entry = {
             "schema": history.HISTORY_SCHEMA,
             "started_at": at,
@@ -317,3 +316,23 @@ def test_without_a_smoke_command_the_smoke_item_is_not_run_and_not_a_rollback(ru
     assert smoke["outcome"] == "skipped"
     assert smoke["reason"].startswith("not run: set vars.smoke_test_command")
     assert smoke["trigger"] is None
+
+
+def test_the_report_draws_the_first_24_hours_from_the_history_with_thresholds(
+    run_post, project
+) -> None:
+    now = datetime.now(UTC)
+    earlier = [now - timedelta(hours=30), now - timedelta(hours=2), now - timedelta(hours=1)]
+    _history(project, (), error_rate=0.002, p95_s=0.4, stamps=earlier)
+    run_post(chromium_path="/nonexistent/chromium", deployed_version="v1")
+    report = project.report(stage="post")
+    timeline = report["first_24_hours"]
+    # The run of 30 hours ago is outside the window; this run (the stand-in's 0.1%) is last.
+    assert [p["error_rate"] for p in timeline["points"]] == [0.002, 0.002, 0.001]
+    assert [p["p95_s"] for p in timeline["points"]][:2] == [0.4, 0.4]
+    assert timeline["thresholds"] == {"error_rate": 0.005, "p95_s": 3.0}
+    html = project.text(stage="post")
+    assert '<section id="readiness-first-24-hours"><h2>First 24 hours</h2>' in html
+    assert 'stroke-dasharray="4 3"><title>threshold 0.50%</title>' in html
+    markdown = project.text(suffix="md", stage="post")
+    assert "| run | Error rate (threshold 0.50%) | P95 latency (threshold 3 s) |" in markdown

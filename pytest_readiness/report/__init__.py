@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.model import Outcome, Report
+from pytest_readiness.report import first_day as first_24_hours
 from pytest_readiness.report import history
 from pytest_readiness.report.checklist import render_runbook_checklist
 from pytest_readiness.report.ci import append_step_summary
@@ -51,8 +52,13 @@ def write_reports(
     folder = readiness.report_dir
     runs_folder = history.history_dir(folder, report_name(report.env, report.stage))
     keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
-    diff = history.since_last_run(report, history.load_runs(runs_folder), keep)
-    report = replace(report, extra={**report.extra, "since_last_run": diff})
+    runs = history.load_runs(runs_folder)
+    diff = history.since_last_run(report, runs, keep)
+    extra = {**report.extra, "since_last_run": diff}
+    first_day = first_24_hours.timeline(report, runs)
+    if first_day is not None:
+        extra["first_24_hours"] = first_day
+    report = replace(report, extra=extra)
     readiness.report = report
     if not readiness.owns_reports:
         return report
