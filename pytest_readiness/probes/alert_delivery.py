@@ -79,15 +79,19 @@ def alerts_delivering(
     timeout_s: float = 60.0,
     ttl: timedelta = timedelta(minutes=2),
     extra_labels: Mapping[str, str] | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Callable[[], datetime] | None = None,
     poll_s: float = 0.5,
 ) -> ProbeResult:
-    """Post one test alert and pass once every integration it was routed to delivered it."""
+    """Post one test alert and pass once every integration it was routed to delivered it.
+
+    `now` is the clock the alert's `startsAt` / `endsAt` are taken from (default: UTC now).
+    """
+    clock = now or (lambda: datetime.now(UTC))
     check_id = uuid.uuid4().hex
     try:
         integrations = _integrations(client)
         before = read_counters(client)
-        alert = probe_alert(check_id, now(), ttl, extra_labels)
+        alert = probe_alert(check_id, clock(), ttl, extra_labels)
         send(client, "POST", ALERTS_PATH, json=[alert])
         sent = note(f"posted test alert readiness_check={check_id}", str(alert["labels"]))
         receivers = _routed_receivers(client, check_id, timeout_s, poll_s)
@@ -104,7 +108,7 @@ def alerts_delivering(
         )
     kinds = sorted({kind for found in used.values() for kind in found})
     result = _watch(client, before, kinds, timeout_s, poll_s, [sent, routed])
-    return _resolved(client, alert, now(), result)
+    return _resolved(client, alert, clock(), result)
 
 
 def _resolved(
