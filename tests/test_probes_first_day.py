@@ -101,3 +101,12 @@ def test_measurements_are_read_from_history_runs_skipping_malformed_rows() -> No
         ("p95_s", 0.4, 8, 5),
         ("error_rate", 0.002, 8, 6),
     ]
+
+
+def test_right_after_the_deploy_it_is_pending_until_the_first_interval_ends() -> None:
+    result = judge([], DEPLOY + timedelta(minutes=10))
+    assert result.status == "pending"
+    assert result.reason == (
+        "first 24 hours end 2026-12-02T08:00Z; no interval has ended yet; "
+        "next measurement due by 2026-12-01T09:00Z"
+    )

@@ -125,11 +125,16 @@ def recurring(
     gaps = f"; missing in {named}" if missing else ""
     if now < periods[-1].end:
         due = next(p.end for p in periods if p.end > now)
+        so_far = (
+            f"{len(elapsed) - len(missing)} of {len(elapsed)} elapsed interval(s) measured, "
+            f"all under {_show(threshold, unit)}"
+            if elapsed
+            else "no interval has ended yet"
+        )
         return RecurringResult(
             "pending",
-            f"first 24 hours end {_stamp(periods[-1].end)}; {len(elapsed) - len(missing)} of "
-            f"{len(elapsed)} elapsed interval(s) measured, all under {_show(threshold, unit)}"
-            f"{gaps}; next measurement due by {_stamp(due)}",
+            f"first 24 hours end {_stamp(periods[-1].end)}; {so_far}{gaps}; "
+            f"next measurement due by {_stamp(due)}",
             (table,),
             due,
         )
