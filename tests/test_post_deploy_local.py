@@ -29,8 +29,13 @@ POST_TITLES = FIRST_DAY | {
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
+# The faults whose items read Prometheus: their runs meet the real one when it is installed.
+MONITORING_FAULTS = {"", "error-rate-7pct", "p95-12s"}
+
+
 def run_post(tmp_path: Path, faults: str = "") -> tuple[int, dict[str, Any], str]:
-    return run_repo_checklist(tmp_path, "--stage=post", faults=faults)
+    stand_ins = faults not in MONITORING_FAULTS
+    return run_repo_checklist(tmp_path, "--stage=post", faults=faults, stand_ins=stand_ins)
 
 
 def automated(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reference.target import server, traffic
@@ -56,38 +57,6 @@ def _toml(value: Any) -> str:
     return json.dumps(value)
 
 
-@pytest.fixture
-def app_job(real_monitoring: RealMonitoring, tmp_path: Path) -> Iterator[Any]:
-    """Start a reference app with given traffic faults, scraped by the session's Prometheus."""
-    started: list[tuple[server.LocalServices, str]] = []
-
-    def start(faults: server.TrafficFaults) -> tuple[str, str]:
-        services = server.start(tmp_path, traffic=faults)
-        job = f"app-{uuid.uuid4().hex[:8]}"
-        started.append((services, job))
-        url = services.urls["READINESS_LOCAL_URL"]
-        real_monitoring.stack.scrape(job, url)
-        return url, job
-
-    yield start
-    for services, job in started:
-        real_monitoring.stack.forget(job)
-        services.stop()
-
-
-def test_the_stack_starts_ready_and_stops_leaving_no_process_or_data(tmp_path: Path) -> None:
-    require_monitoring_binaries()
-    config = alertmanager_config([{"name": "nowhere"}])
-    stack = MonitoringStack.start(tmp_path / "stack", config)
-    try:
-        assert stack.wait_for('up{job="alertmanager"}', lambda up: up == 1) == 1
-    finally:
-        stack.stop()
-    assert stack.prometheus.process.poll() is not None
-    assert stack.alertmanager.process.poll() is not None
-    assert not (tmp_path / "stack").exists()
-
-
 LEVELS = {
     "healthy": server.TrafficFaults(),
     "2pct-5xx-150ms": server.TrafficFaults(error_share=0.02, slow_share=0.1, added_latency_s=0.15),
@@ -95,16 +64,48 @@ LEVELS = {
 }
 
 
+@pytest.fixture(scope="module")
+def level_apps(
+    real_monitoring: RealMonitoring, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, tuple[str, str]]]:
+    """A reference app per fault level, all scraped by the session's Prometheus (one reload)."""
+    folder = tmp_path_factory.mktemp("apps")
+    apps = {level: server.start(folder, traffic=faults) for level, faults in LEVELS.items()}
+    jobs = {level: f"app-{level}-{uuid.uuid4().hex[:6]}" for level in LEVELS}
+    urls = {level: services.urls["READINESS_LOCAL_URL"] for level, services in apps.items()}
+    try:
+        real_monitoring.stack.scrape({jobs[level]: urls[level] for level in LEVELS})
+        yield {level: (urls[level], jobs[level]) for level in LEVELS}
+    finally:
+        real_monitoring.stack.forget(list(jobs.values()))
+        for services in apps.values():
+            services.stop()
+
+
+def test_the_stack_starts_ready_and_stops_leaving_no_process_or_data(tmp_path: Path) -> None:
+    require_monitoring_binaries()
+    config = alertmanager_config([{"name": "nowhere"}])
+    stack = MonitoringStack.start(tmp_path / "stack", config)
+    try:
+        assert stack.query("vector(1)")[0]["value"][1] == "1"  # it evaluates PromQL
+        assert httpx.get(f"{stack.alertmanager_url}/api/v2/status").json()["cluster"]
+    finally:
+        stack.stop()
+    assert stack.prometheus.process.poll() is not None
+    assert stack.alertmanager.process.poll() is not None
+    assert not (tmp_path / "stack").exists()
+
+
 @pytest.mark.parametrize("level", list(LEVELS))
 def test_error_rate_and_p95_from_real_promql_match_the_traffic_produced(
     level: str,
-    app_job: Any,
+    level_apps: dict[str, tuple[str, str]],
     real_monitoring: RealMonitoring,
     project: ReadinessProject,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     faults = LEVELS[level]
-    url, job = app_job(faults)
+    url, job = level_apps[level]
     sent = traffic.drive(url, PRODUCTS, REQUESTS)
     stack = real_monitoring.stack
     series = f'job="{job}",path="{PRODUCTS}"'
@@ -267,8 +268,6 @@ def _run_delivery(
 
 
 def _test_alerts(stack: MonitoringStack) -> list[dict[str, Any]]:
-    import httpx
-
     found = httpx.get(
         f"{stack.alertmanager_url}/api/v2/alerts",
         params={"filter": 'alertname="ReadinessTestAlert"'},
@@ -356,3 +355,28 @@ def test_with_the_binaries_the_local_target_uses_real_servers_and_says_so(
     assert summaries[0] == "monitoring servers: real: Prometheus and Alertmanager on loopback"
     # Only a real Prometheus reports its rules' evaluation (the stand-in has no such count).
     assert "Prometheus: 1 alerting rule(s) of 2 rule(s), 0 in error" in summaries
+
+
+def test_in_ci_missing_binaries_fail_the_tests_instead_of_skipping_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("READINESS_PROMETHEUS", "/nonexistent/prometheus")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but prometheus not installed"):
+        require_monitoring_binaries()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match=r"^prometheus not installed"):
+        require_monitoring_binaries()
+
+
+def test_the_local_alerts_undelivered_fault_breaks_the_real_on_call_webhook(
+    tmp_path: Path,
+) -> None:
+    require_monitoring_binaries()
+    _, report, output = run_repo_checklist(
+        tmp_path, "--stage=post", "-k", "alerts_delivering", faults="alerts-undelivered"
+    )
+    item = next(i for i in report["items"] if i["title"] == DELIVERING)
+    assert item["outcome"] == "failed", output
+    assert item["reason"].startswith("Alertmanager failed to deliver the test alert via webhook")
+    assert item["evidence"][0]["summary"].startswith("monitoring servers: real:")

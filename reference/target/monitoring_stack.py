@@ -6,7 +6,7 @@ tests see their traffic within a few scrapes; every wait polls (`/-/ready`, a qu
 deadline instead of sleeping a fixed time:
 
     with MonitoringStack.start(folder, receivers=...) as stack:
-        stack.scrape("app", "http://127.0.0.1:40123")
+        stack.scrape({"app": "http://127.0.0.1:40123"})
         stack.prometheus_url, stack.alertmanager_url
 """
 
@@ -224,16 +224,21 @@ class MonitoringStack:
             self.rules,
         )
 
-    def scrape(self, job: str, base_url: str) -> None:
-        """Add a scrape job for `base_url/metrics` and wait until Prometheus has scraped it."""
-        self.jobs[job] = [base_url.removeprefix("http://").rstrip("/")]
+    def scrape(self, targets: Mapping[str, str]) -> None:
+        """Add scrape jobs (name -> base URL of a `/metrics`) and wait until each was scraped.
+
+        One reload for all: Prometheus hands new targets to its scrapers about 5 s later.
+        """
+        for job, base_url in targets.items():
+            self.jobs[job] = [base_url.removeprefix("http://").rstrip("/")]
         self._write_prometheus_config()
         self.prometheus.reload()
-        self.wait_for(f'up{{job="{job}"}}', lambda value: value == 1)
+        for job in targets:
+            self.wait_for(f'up{{job="{job}"}}', lambda value: value == 1)
 
-    def forget(self, job: str) -> None:
-        """Stop scraping a job added with `scrape`."""
-        if self.jobs.pop(job, None) is not None:
+    def forget(self, jobs: Sequence[str]) -> None:
+        """Stop scraping jobs added with `scrape`."""
+        if [self.jobs.pop(job) for job in jobs if job in self.jobs]:
             self._write_prometheus_config()
             self.prometheus.reload()
 

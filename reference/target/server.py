@@ -586,8 +586,12 @@ def start(
     *,
     slow_health_s: float = SLOW_HEALTH_S,
     traffic: TrafficFaults = TrafficFaults(),
+    app_port: int = 0,
 ) -> LocalServices:
-    """Serve every stand-in on 127.0.0.1 in background threads; unknown faults are ignored."""
+    """Serve every stand-in on 127.0.0.1 in background threads; unknown faults are ignored.
+
+    `app_port` is the app's port (0: any free one), for a Prometheus told it in advance.
+    """
     stopping = threading.Event()
     services: dict[str, Service] = {
         "READINESS_LOCAL_URL": App(faults, stopping, workspace, slow_health_s, traffic),
@@ -596,13 +600,14 @@ def start(
         "READINESS_LOCAL_ALERTMANAGER": Alertmanager(faults, stopping),
         "READINESS_LOCAL_CHATWOOT": Chatwoot(faults, stopping),
     }
-    servers = {name: _serve(service) for name, service in services.items()}
+    ports = {"READINESS_LOCAL_URL": app_port}
+    servers = {name: _serve(service, ports.get(name, 0)) for name, service in services.items()}
     return LocalServices(servers, services, stopping)
 
 
-def _serve(service: Service) -> ThreadingHTTPServer:
+def _serve(service: Service, port: int = 0) -> ThreadingHTTPServer:
     handler = type("Handler", (_Handler,), {"service": service})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     service.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     return server
