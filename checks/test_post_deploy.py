@@ -251,11 +251,13 @@ def test_alerts_delivering(readiness_env, http_client, evidence):
     _monitoring_source(readiness_env, evidence)
     if readiness_env.get("allow_test_alerts", readiness_env.get("allow_writes", False)):
         alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
+        log_url = readiness_env.vars.get("alert_receiver_log_url")
         evidence.expect(
             alert_delivery.alerts_delivering(
                 alertmanager,
                 timeout_s=_limit(readiness_env, "alert_delivery_timeout_s", 60),
                 extra_labels=readiness_env.vars.get("test_alert_labels"),
+                receiver_log=http_client(log_url) if log_url else None,
             )
         )
         return

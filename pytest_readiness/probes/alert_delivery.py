@@ -81,10 +81,13 @@ def alerts_delivering(
     extra_labels: Mapping[str, str] | None = None,
     now: Callable[[], datetime] | None = None,
     poll_s: float = 0.5,
+    receiver_log: httpx.Client | None = None,
 ) -> ProbeResult:
     """Post one test alert and pass once every integration it was routed to delivered it.
 
     `now` is the clock the alert's `startsAt` / `endsAt` are taken from (default: UTC now).
+    `receiver_log` is a client on a page where a webhook receiver lists what it received:
+    its text naming this alert's `readiness_check` id also proves delivery.
     """
     clock = now or (lambda: datetime.now(UTC))
     check_id = uuid.uuid4().hex
@@ -107,7 +110,8 @@ def alerts_delivering(
             [sent, routed],
         )
     kinds = sorted({kind for found in used.values() for kind in found})
-    result = _watch(client, before, kinds, timeout_s, poll_s, [sent, routed])
+    witness = _witness(receiver_log, check_id)
+    result = _watch(client, before, kinds, timeout_s, poll_s, [sent, routed], witness)
     return _resolved(client, alert, clock(), result)
 
 
@@ -154,6 +158,24 @@ def _routed_receivers(
         time.sleep(poll_s)
 
 
+def _witness(receiver_log: httpx.Client | None, check_id: str) -> Callable[[], Evidence | None]:
+    """A poll of the receiver's log: evidence once it names the alert, else None."""
+
+    def saw() -> Evidence | None:
+        if receiver_log is None:
+            return None
+        try:
+            # The log is the client's base URL itself (httpx would add a slash to it).
+            text = send(receiver_log, "GET", str(receiver_log.base_url).rstrip("/")).text
+        except EndpointError:
+            return None
+        if check_id not in text:
+            return None
+        return note(f"the webhook receiver's log {receiver_log.base_url} lists the test alert")
+
+    return saw
+
+
 def _watch(
     client: httpx.Client,
     before: Counters,
@@ -161,8 +183,10 @@ def _watch(
     timeout_s: float,
     poll_s: float,
     evidence: list[Evidence],
+    witness: Callable[[], Evidence | None],
 ) -> ProbeResult:
-    """Poll the counters until every integration delivered, one failed, or time ran out."""
+    """Poll the counters until every integration delivered (or the receiver's log shows the
+    alert), one failed, or time ran out."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -185,6 +209,9 @@ def _watch(
             )
         if all(ok >= 1 for ok, _ in seen.values()):
             return ProbeResult.passed([*evidence, row])
+        seen_there = witness()
+        if seen_there is not None:
+            return ProbeResult.passed([*evidence, row, seen_there])
         if time.monotonic() >= deadline:
             waiting = [kind for kind, (ok, _) in seen.items() if ok < 1]
             return ProbeResult.failed(

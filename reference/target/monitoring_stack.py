@@ -362,7 +362,8 @@ def alertmanager_config(
 
 @dataclass
 class WebhookReceiver:
-    """A loopback webhook endpoint that records what Alertmanager posts and answers `status`."""
+    """A loopback webhook endpoint that records what Alertmanager posts and answers `status`;
+    `GET` of its URL lists what it received (a receiver's log, as JSON)."""
 
     status: int = 200
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -388,6 +389,14 @@ class WebhookReceiver:
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def do_GET(self) -> None:
+                body = json.dumps(receiver.received).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet."""
