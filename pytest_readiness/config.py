@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.model import Category
+from pytest_readiness.redact import credentials_in
 
 DEFAULT_PHASES: tuple[str, ...] = tuple(str(c) for c in Category)
 DEFAULT_ENV = "local"
@@ -122,7 +123,7 @@ class Environment:
     name: str
     root: Path
     settings: Settings
-    secrets: frozenset[str] = frozenset()
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)  # -l shows reprs
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level setting (raises `MissingVariable` if it needs an unset variable)."""
@@ -206,6 +207,8 @@ class ReadinessConfig:
             for key, value in merged.items()
             if key != "extends"
         }
+        # A password is secret however it got into the config, a public variable included.
+        secrets.update(*(credentials_in(text) for text in _strings(values)))
         return Environment(name, self.root, Settings(values), frozenset(secrets))
 
     def chain(self, name: str) -> dict[str, Any]:
@@ -422,6 +425,18 @@ def _check_phases(phases: list[Any], where: str, key: str) -> None:
         raise pytest.UsageError(
             f"{where}: {key} must list each of {', '.join(DEFAULT_PHASES)} exactly once"
         )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a resolved setting (tables and lists walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for each in value.values():
+            yield from _strings(each)
+    elif isinstance(value, list):
+        for each in value:
+            yield from _strings(each)
 
 
 def _interpolate(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import enum
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -23,6 +23,10 @@ WARNING_EVIDENCE = "warning"
 
 class CheckFailed(AssertionError):
     """Raised by a check or fixture to fail the running item with a one-line reason."""
+
+
+class FindingsFailed(CheckFailed):
+    """The item failed only because of blocking findings (so finding waivers may pass it)."""
 
 
 class ItemTimedOut(TimeoutError):
@@ -118,14 +122,111 @@ class Evidence:
         )
 
 
+FINDING_LEVELS = ("error", "warn", "info")
+# How many objects a reason names before "+N more".
+NAMED_OBJECTS = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One object a lint flagged: `key` (`<lint>:<object>`) is stable, so it can be waived."""
+
+    lint: str
+    level: str
+    category: str
+    object: str
+    detail: str
+    # How a reason names the lint's objects: "no primary key: public.items".
+    title: str = ""
+    # Decided per environment: every `error`, and each `warn` the environment blocks on.
+    blocking: bool = False
+    # Accepted by a finding waiver (`finding = "<key>"`) in this run.
+    waived: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.lint}:{self.object}"
+
+    def blocks(self, block: Collection[str]) -> bool:
+        """An `error` always blocks; others when `block` names their level, lint or key."""
+        return self.level == "error" or bool({self.level, self.lint, self.key} & set(block))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "lint": self.lint,
+            "level": self.level,
+            "category": self.category,
+            "object": self.object,
+            "detail": self.detail,
+            "title": self.title,
+            "blocking": self.blocking,
+            "waived": self.waived,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Finding:
+        return cls(
+            lint=str(raw["lint"]),
+            level=str(raw["level"]),
+            category=str(raw.get("category", "")),
+            object=str(raw.get("object", "")),
+            detail=str(raw.get("detail", "")),
+            title=str(raw.get("title", "")),
+            blocking=bool(raw.get("blocking", False)),
+            waived=bool(raw.get("waived", False)),
+        )
+
+
+def findings_reason(findings: Iterable[Finding], shown: int = NAMED_OBJECTS) -> list[str]:
+    """One clause per lint naming its objects: "no primary key: public.a, public.b +3 more"."""
+    by_lint: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_lint.setdefault(finding.lint, []).append(finding)
+    return [
+        f"{group[0].title or lint}: {', '.join(_listed((f.object for f in group), shown))}"
+        for lint, group in by_lint.items()
+    ]
+
+
 @dataclass(frozen=True)
 class ProbeResult:
-    """What a probe found: whether the item holds, why not, and what it saw."""
+    """What a probe found: whether the item holds, why not, and what it saw.
+
+    `findings_only` marks a failure caused by blocking findings alone: waiving each of
+    them (finding-level waivers) makes the item pass.
+    """
 
     ok: bool
     reason: str = ""
     evidence: tuple[Evidence, ...] = ()
     warnings: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    findings_only: bool = False
+
+    @classmethod
+    def judged(
+        cls,
+        problems: Sequence[str],
+        findings: Iterable[Finding],
+        evidence: Iterable[Evidence] = (),
+        warnings: Iterable[str] = (),
+        *,
+        block: Collection[str] = (),
+    ) -> ProbeResult:
+        """Fail on `problems` and on blocking findings; other `warn` findings become warnings."""
+        marked = tuple(replace(f, blocking=f.blocks(block)) for f in findings)
+        blocking = [f for f in marked if f.blocking]
+        warned = [f for f in marked if f.level == "warn" and not f.blocking]
+        reasons = [*problems, *findings_reason(blocking)]
+        return cls(
+            ok=not reasons,
+            reason="; ".join(reasons),
+            evidence=tuple(evidence),
+            warnings=(*warnings, *findings_reason(warned)),
+            findings=marked,
+            findings_only=bool(blocking) and not problems,
+        )
 
     @classmethod
     def passed(cls, evidence: Iterable[Evidence] = (), warnings: Iterable[str] = ()) -> ProbeResult:
@@ -154,6 +255,9 @@ class Item:
     finished_at: str | None = None
     evidence: tuple[Evidence, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    # The item failed only because of blocking findings: finding waivers may pass it.
+    failed_by_findings: bool = False
 
     @property
     def is_blocker(self) -> bool:
@@ -188,6 +292,7 @@ class Item:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "evidence": [e.to_dict() for e in self.evidence],
+            "findings": [f.to_dict() for f in self.findings],
         }
         out.update(self.extra)
         return out

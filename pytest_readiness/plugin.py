@@ -17,11 +17,11 @@ from pytest_readiness import hooks
 from pytest_readiness.model import STAGES, Category, ItemTimedOut
 from pytest_readiness.probes import processes
 from pytest_readiness.report import history, html, start_reports, write_reports
-from pytest_readiness.report.ci import junit_properties
-from pytest_readiness.report.terminal import write_summary
+from pytest_readiness.report.ci import junit_properties, redact_junit
+from pytest_readiness.report.terminal import redact_terminal, write_summary
 from pytest_readiness.run import fixtures
 from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
-from pytest_readiness.run.outcome import describe_call, redact_report
+from pytest_readiness.run.outcome import describe_call, redact_extras, redact_report
 from pytest_readiness.run.plan import narrow_to, plan_items, problem_of
 from pytest_readiness.run.retry import run_with_retries
 from pytest_readiness.run.selection import Selection, take_selection
@@ -220,7 +220,10 @@ class ReadinessRunHooks:
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
 
+    @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self._config.pluginmanager.has_plugin("terminalreporter"):
+            redact_terminal(self._config.get_terminal_writer(), self._session.redact)
         # `--lf` would drop the other checks at collection, unseen; its deselection stays.
         plugins = self._config.pluginmanager
         if plugins.has_plugin("lfplugin-collwrapper"):
@@ -258,10 +261,11 @@ class ReadinessRunHooks:
         redact_report(self._session.redact, report, compact=self._compact)
         return report
 
-    # tryfirst: before junitxml reads the teardown's user_properties, and before the terminal
-    # asks for the status of an item that ran out of time.
+    # tryfirst: before junitxml reads the teardown's user_properties, before pytest-html reads
+    # the extras, and before the terminal asks for the status of an item that ran out of time.
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        redact_extras(self._session.redact, report)
         self._session.record(report)
         if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))
@@ -283,6 +287,8 @@ class ReadinessRunHooks:
         if isinstance(outcome.exception, OSError):  # pytest-html could not write its page
             html.discard(self._session, outcome.exception)
             outcome.force_result(None)
+        if self._junit:
+            redact_junit(_junit_path(session.config), self._session.redact)
         html.publish(self._session, session.config)
         if self._session.write_errors:
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
@@ -408,6 +414,12 @@ class OutOfTimeStatus:
         if report.when == "setup" and report.failed and info.get("out_of_time"):
             return "failed", "F", "FAILED"
         return None
+
+
+def _junit_path(config: pytest.Config) -> Path:
+    """Where pytest's junitxml writes, resolved as it resolves `--junitxml`."""
+    path = os.path.expanduser(os.path.expandvars(config.getoption("xmlpath")))
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def _exit_status(pytest_status: int, verdict: str) -> int:

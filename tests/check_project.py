@@ -16,13 +16,15 @@ CHECKS = Path(__file__).resolve().parents[1] / "checks"
 
 
 def toml_value(value: Any) -> str:
-    """A TOML literal for a string, bool, number or list of those."""
+    """A TOML literal for a string, bool, number, or a list or table of those."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value))
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpcore  # noqa: F401  (see below)
+import httpx  # noqa: F401  (see below)
 import psycopg
 import pytest
 
@@ -25,7 +26,9 @@ from reference.target.monitoring_stack import MonitoringStack, WebhookReceiver
 
 # pytester's in-process runs forget modules first imported during a run. httpx maps httpcore's
 # exceptions to its own through a table it fills on first use; importing httpcore here keeps
-# those classes the same across nested runs.
+# those classes the same across nested runs. httpx itself too: a probe imported afresh by a
+# later nested run would otherwise catch a new `httpx.TimeoutException` while the client the
+# kept fixtures module made raises the old one, and the timeout escaped the probe.
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Plugins of the machine's Python that only slow a nested run down (absent ones are ignored).

@@ -8,26 +8,16 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from reference.target import database, settings, supabase_api, workspace
+from tests.check_project import toml_value
 from tests.conftest import ADMIN_DSN, ReadinessProject
 
 CHECKS = Path(__file__).resolve().parents[1] / "checks"
 PART_ONE = ("test_gates.py", "test_database.py", "test_docs.py")
 TOKEN = "sbp_local_token_for_tests"
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def local_config(ws: Path, dsn: str) -> str:
@@ -128,8 +118,10 @@ FAULTS = {
         "Staging migrations: Applied successfully",
         "1 migrations not applied: 20250201000000_approvals.sql",
     ),
-    "table-without-rls": ("RLS tests: All passing", "RLS disabled on public.orders"),
+    "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),
+    "anon-definer-function": ("RLS tests: All passing", "public.shop_domains()"),
+    "broken-pgtap-test": ("RLS tests: All passing", "supabase/tests/rls_test.sql #2"),
     "stale-backup": ("Production backup: Verified exists", "newest completed backup is 72"),
     "lint-warning": ("Lint: 0 errors, 0 warnings", "src/shopfront/unused.py:3 F401"),
     "failing-unit-test": ("Unit tests: 100% passing", "test_rounding"),
@@ -156,6 +148,31 @@ def test_a_fault_flips_exactly_its_item_and_names_the_culprit(
     assert project.report()["verdict"] == "NO-GO"
     assert result.ret == 1
     assert culprit.split(" ")[-1] in project.text(suffix="html")
+
+
+def test_a_lint_warning_fault_keeps_go_and_names_the_culprit_in_the_sentence(
+    local_target: Target,
+) -> None:
+    project = local_target(frozenset({"mutable-search-path"}))
+    result = project.run()
+    items = project.items()
+    assert {t: i["reason"] for t, i in items.items() if i["outcome"] != "passed"} == {}
+    report = project.report()
+    assert report["verdict"] == "GO"
+    assert report["sentence"].startswith("GO with 2 warnings: ")  # and db's superuser warning
+    assert (
+        "RLS tests: All passing: mutable search_path: public.order_total(shop bigint)"
+        in report["sentence"]
+    )
+    assert result.ret == 0
+
+
+def test_the_healthy_target_runs_the_apps_pgtap_suite(local_target: Target) -> None:
+    project = local_target(frozenset())
+    project.run()
+    rls = project.items()["RLS tests: All passing"]
+    notes = [e["summary"] for e in rls["evidence"] if e["kind"] == "note"]
+    assert "pgTAP: 1 files, 4 tests: 4 passed, 0 failed, 0 skipped or todo" in notes
 
 
 def test_without_allow_dry_run_the_dry_run_is_skipped_saying_why(

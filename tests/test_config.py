@@ -91,6 +91,26 @@ public = ["STAGING_URL"]
     assert env.secrets == frozenset()
 
 
+def test_the_password_of_every_url_or_dsn_value_is_a_secret(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        """
+[tool.readiness.envs.staging]
+database_url = "${STAGING_DB_URL}"
+base_url = "https://deploy:literal-pw@staging.test"
+public = ["PUBLIC_DSN"]
+[tool.readiness.envs.staging.vars]
+public_dsn = "${PUBLIC_DSN}"
+""",
+    )
+    environ = {
+        "STAGING_DB_URL": "postgresql://app:Sup3r secretpw@db.test:5432/app",
+        "PUBLIC_DSN": "host=db.test password=pub-pw-1 user=app",
+    }
+    env = load(tmp_path).resolve("staging", environ=environ)
+    assert env.secrets == {environ["STAGING_DB_URL"], "Sup3r secretpw", "literal-pw", "pub-pw-1"}
+
+
 def test_readiness_toml_is_read_at_the_rootdir(tmp_path: Path) -> None:
     write(tmp_path, '[envs.qa]\nbase_url = "https://qa.test"\n', name="readiness.toml")
     config = load(tmp_path)

@@ -41,14 +41,14 @@ def run(dsn: str, assertions: Sequence[Path] = (), *setup: str) -> integrity.Pro
 
 def test_a_clean_database_passes_the_shipped_assertions(dsn: str) -> None:
     files = integrity.assertion_files(SHIPPED_ASSERTIONS)
-    assert [f.stem for f in files] == ["sequences_near_exhaustion", "tables_without_primary_key"]
+    assert [f.stem for f in files] == ["sequences_near_exhaustion"]
     result = run(dsn, files)
     assert result.ok, result.reason
 
 
 def test_a_not_valid_constraint_fails_naming_it(dsn: str) -> None:
     result = run(dsn, (), "alter table orders add constraint capped check (total < 50) not valid")
-    assert result.reason == "NOT VALID constraints: capped"
+    assert result.reason == "NOT VALID constraint: public.orders.capped"
 
 
 def test_an_invalid_index_fails_naming_it(dsn: str) -> None:
@@ -60,7 +60,7 @@ def test_an_invalid_index_fails_naming_it(dsn: str) -> None:
             "create unique index concurrently orders_total_key on public.orders (total)",
         )
     result = run(dsn)
-    assert result.reason == "invalid indexes: orders_total_key"
+    assert result.reason == "invalid index: public.orders_total_key"
 
 
 def test_an_assertion_returning_rows_fails_naming_it_and_shows_five_rows(
@@ -69,11 +69,44 @@ def test_an_assertion_returning_rows_fails_naming_it_and_shows_five_rows(
     query = tmp_path / "orders_over_20.sql"
     query.write_text("select id, total from public.orders where total > 20 order by id")
     result = run(dsn, [query])
-    assert result.reason == "orders_over_20 returned 6 rows"
+    assert result.reason == "orders_over_20: 3, 4, 5, 6, 7 (+1 more)"
     shown = result.evidence[-1]
     assert shown.data["columns"] == ["id", "total"]
     assert shown.data["rows"] == [[3, 30], [4, 40], [5, 50], [6, 60], [7, 70]]
     assert "1 more rows" in shown.detail
+
+
+def test_tables_without_a_primary_key_are_named_up_to_five(dsn: str) -> None:
+    two = run(
+        dsn, (), "create table public.items (sku text)", "create table public.private_items (n int)"
+    )
+    assert two.reason == "no primary key: public.items, public.private_items"
+    more = run(dsn, (), *(f"create table public.t{n} (n int)" for n in range(5)))
+    assert more.reason == (
+        "no primary key: public.items, public.private_items, public.t0, public.t1, public.t2,"
+        " +2 more"
+    )
+    assert {f.key for f in more.findings} >= {"no_primary_key:public.t4"}
+
+
+def test_an_assertion_naming_a_schema_names_its_rows_as_objects(dsn: str, tmp_path: Path) -> None:
+    query = tmp_path / "big_orders.sql"
+    query.write_text(
+        "select 'public' as schema, 'order_' || id as name from public.orders where id < 3"
+    )
+    assert run(dsn, [query]).reason == "big_orders: public.order_1, public.order_2"
+
+
+def test_warn_integrity_findings_warn_and_block_where_configured(dsn: str) -> None:
+    setup = (
+        "create table public.lines (id int primary key, order_id int references public.orders)",
+    )
+    warned = run(dsn, (), *setup)
+    assert warned.ok
+    assert warned.warnings == ("unindexed foreign key: public.lines.lines_order_id_fkey",)
+    with psycopg.connect(dsn) as conn:
+        blocked = integrity.check_integrity(conn, (), block=["unindexed_foreign_keys"])
+    assert blocked.reason == "unindexed foreign key: public.lines.lines_order_id_fkey"
 
 
 def test_an_assertion_that_cannot_run_fails_with_the_server_message(
@@ -132,6 +165,5 @@ def test_through_the_read_only_db_handle_a_broken_assertion_does_not_stop_the_ne
     finally:
         db.close()
     assert result.reason == (
-        'a_ghosts could not run: relation "public.ghosts" does not exist; '
-        "b_orders_over_70 returned 1 rows"
+        'a_ghosts could not run: relation "public.ghosts" does not exist; b_orders_over_70: 8'
     )

@@ -1,4 +1,4 @@
-"""Row-level security on real PostgreSQL, with the probe role inside a read-only transaction."""
+"""Row-level security lints on real PostgreSQL, and the RLS item that also reads as identities."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from pytest_readiness.probes import rls
+from pytest_readiness.probes import advisor, identities, rls
 from pytest_readiness.probes.database import ReadOnlyDatabase
 from reference.target import database
 from tests.check_project import run_check
@@ -37,42 +37,72 @@ def dsn() -> Iterator[str]:
     database.drop(ADMIN_DSN, url)
 
 
-def check(dsn: str, role: str | None = None, extra: str = "") -> rls.ProbeResult:
+ANON = identities.Identity("anon", "anon")
+
+
+def check(dsn: str, extra: str = "") -> rls.ProbeResult:
     if extra:
         with psycopg.connect(dsn) as conn:
             conn.execute(extra.encode())
     with psycopg.connect(dsn) as conn:
         conn.execute("set transaction read only")
-        return rls.check_rls(conn, ["public"], role)
+        return rls.check_rls(conn, ["public"])
 
 
 def test_tables_with_rls_and_policies_pass_also_for_the_anon_role(dsn: str) -> None:
-    result = check(dsn, "anon")
+    assert check(dsn).ok
+    result = identities.check_identities(dsn, [ANON], ["public"])
     assert result.ok, result.reason
-    assert result.evidence[1].data == {"role": "anon", "readable": []}
+    assert result.evidence[0].data["reads"] == []
 
 
 def test_a_table_with_rls_disabled_fails_naming_it(dsn: str) -> None:
     result = check(dsn, extra="alter table public.orders disable row level security")
-    assert result.reason == "RLS disabled on public.orders"
+    assert result.reason == "RLS disabled: public.orders; policies but RLS disabled: public.orders"
+    assert "rls_disabled_in_public:public.orders" in {f.key for f in result.findings}
 
 
 def test_a_table_without_a_policy_fails_naming_it(dsn: str) -> None:
     result = check(dsn, extra="drop policy shop_self on public.shops")
-    assert result.reason == "no policy on public.shops"
+    assert result.reason == "no policy: public.shops"
 
 
-def test_rows_visible_to_the_probe_role_fail_naming_the_table(dsn: str) -> None:
-    result = check(
-        dsn, "anon", extra="create policy open on public.shops for select to anon using (true)"
-    )
-    assert result.reason == "role anon can read rows from public.shops"
+def test_rows_visible_to_anon_fail_naming_the_table(dsn: str) -> None:
+    result = check(dsn, extra="create policy open on public.shops for select to anon using (true)")
+    assert result.reason == "policy always true: public.shops"
+    read = identities.check_identities(dsn, [ANON], ["public"])
+    assert read.reason == "rows readable by an anonymous identity: public.shops@anon"
 
 
-def test_the_probe_role_is_reset_afterwards(dsn: str) -> None:
+def test_a_table_declared_public_may_be_read_by_anon(dsn: str) -> None:
     with psycopg.connect(dsn) as conn:
-        rls.check_rls(conn, ["public"], "anon")
-        assert conn.execute("select current_user").fetchone() == ("postgres",)
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+        conn.execute("create policy open on public.orders for select to anon using (true)")
+        conn.execute("grant select on public.orders to anon")
+        conn.commit()
+        scope = advisor.Scope(public_read=("public.shops",))
+        result = rls.check_rls(conn, ["public"], scope=scope)
+    assert result.reason == "policy always true: public.orders"
+    levels = {f.key: f.level for f in result.findings if f.lint == "rls_policy_always_true"}
+    assert levels == {
+        "rls_policy_always_true:public.orders": "error",
+        "rls_policy_always_true:public.shops": "info",
+    }
+    read = identities.check_identities(dsn, [ANON], ["public"], public_read=scope.public_read)
+    assert read.reason == "rows readable by an anonymous identity: public.orders@anon"
+
+
+def test_warn_findings_are_warnings_unless_the_environment_blocks_on_them(dsn: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        passed = rls.check_rls(conn, ["public"])
+        blocked = rls.check_rls(conn, ["public"], block=["warn"])
+        by_key = rls.check_rls(conn, ["public"], block=["rls_policy_always_true:public.orders"])
+    assert passed.ok
+    assert passed.warnings == ("policy always true: public.orders, public.shops",)
+    assert blocked.reason == "policy always true: public.orders, public.shops"
+    assert blocked.findings_only
+    assert by_key.reason == "policy always true: public.orders"
+    assert by_key.warnings == ("policy always true: public.shops",)
 
 
 def test_a_schema_without_tables_fails_naming_it(dsn: str) -> None:
@@ -126,11 +156,62 @@ def test_the_rls_item_passes_an_empty_schema_with_a_warning_when_there_are_no_mi
     assert warnings[-1] == "no tables in public"
 
 
-def test_the_probe_role_check_works_through_the_read_only_db_handle(dsn: str) -> None:
+def test_the_rls_item_reads_declared_public_tables_and_blocking_from_the_environment(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+    declared = {"db_public_read": ["public.shops"], "rls_probe_role": "anon"}
+    item = run_check(pytester, "test_database.py", "test_rls", declared, {"database_url": dsn})
+    assert item["outcome"] == "passed", item["reason"]
+    levels = {f["key"]: f["level"] for f in item["findings"]}
+    assert levels["rls_policy_always_true:public.shops"] == "info"
+    assert levels["rls_policy_always_true:public.orders"] == "warn"
+    blocked = run_check(
+        pytester,
+        "test_database.py",
+        "test_rls",
+        {**declared, "db_lint_block": ["warn"]},
+        {"database_url": dsn},
+    )
+    assert blocked["reason"] == "policy always true: public.orders"
+
+
+def test_the_rls_item_fails_naming_the_table_an_undeclared_anon_can_read(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("create policy open on public.shops for select to anon using (true)")
+    item = run_check(
+        pytester, "test_database.py", "test_rls", {"rls_probe_role": "anon"}, {"database_url": dsn}
+    )
+    assert item["reason"] == (
+        "policy always true: public.shops; "
+        "rows readable by an anonymous identity: public.shops@anon"
+    )
+
+
+def test_a_db_lint_block_entry_that_names_no_lint_fails_the_item(
+    pytester: pytest.Pytester, dsn: str
+) -> None:
+    item = run_check(
+        pytester,
+        "test_database.py",
+        "test_rls",
+        {"db_lint_block": ["warning"]},
+        {"database_url": dsn},
+    )
+    assert item["reason"] == (
+        "vars.db_lint_block: 'warning' is not warn, info, a lint name or a finding key"
+        " (docs/database.md lists the lints)"
+    )
+
+
+def test_the_rls_lints_work_through_the_read_only_db_handle(dsn: str) -> None:
     db = ReadOnlyDatabase(lambda: dsn)
     try:
-        result = rls.check_rls(db.connection(), ["public"], "anon")
+        result = rls.check_rls(db.connection(), ["public"])
     finally:
         db.close()
     assert result.ok, result.reason
-    assert result.evidence[1].data == {"role": "anon", "readable": []}
+    assert result.evidence[1].summary.startswith("RLS and security lints: 2 findings")

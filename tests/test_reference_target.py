@@ -17,15 +17,19 @@ from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes import (
     a11y,
     backups,
+    combined,
     docs,
     formatting,
+    identities,
     integrity,
     junit,
     lint,
     migrations,
+    pgtap,
     rls,
     secrets,
 )
+from pytest_readiness.probes.command import run_command
 from reference.target import database, settings, supabase_api, workspace
 
 ADMIN_DSN = os.environ.get("READINESS_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -169,7 +173,10 @@ def db_results(dsn: str, ws: Path) -> dict[str, ProbeResult]:
         conn.execute("set transaction read only")
         out = {
             "Staging migrations: Applied successfully": migrations.check_applied(conn, folder),
-            "RLS tests: All passing": rls.check_rls(conn, ["public"], "anon"),
+            "RLS tests: All passing": combined.all_of(
+                rls.check_rls(conn, ["public"]),
+                identities.check_identities(dsn, [identities.Identity("anon", "anon")], ["public"]),
+            ),
             "Data integrity: Verified": integrity.check_integrity(
                 conn, integrity.assertion_files(INTEGRITY_SQL)
             ),
@@ -184,9 +191,23 @@ DB_FAULTS = {
         "Staging migrations: Applied successfully",
         "20250201000000_approvals.sql",
     ),
-    "table-without-rls": ("RLS tests: All passing", "RLS disabled on public.orders"),
-    "anon-can-read": ("RLS tests: All passing", "role anon can read rows from public.shops"),
+    "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
+    "anon-can-read": (
+        "RLS tests: All passing",
+        "rows readable by an anonymous identity: public.shops@anon",
+    ),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),
+    "anon-definer-function": (
+        "RLS tests: All passing",
+        "SECURITY DEFINER function executable by anon: public.shop_domains()",
+    ),
+}
+DB_WARNING_FAULTS = {
+    "mutable-search-path": ("RLS tests: All passing", "mutable search_path: public.order_total"),
+    "unindexed-foreign-key": (
+        "Data integrity: Verified",
+        "unindexed foreign key: public.approvals.approvals_shop_id_fkey",
+    ),
 }
 
 
@@ -209,7 +230,8 @@ def test_the_healthy_database_passes_every_item(target_db, good_workspace: Path)
 
 
 def test_the_database_fault_list_is_what_the_builder_handles() -> None:
-    assert set(DB_FAULTS) == database.FAULTS
+    assert set(DB_FAULTS) | set(DB_WARNING_FAULTS) | {PGTAP_FAULT} == database.FAULTS
+    assert set(DB_WARNING_FAULTS) == database.WARNING_FAULTS
 
 
 @pytest.mark.parametrize("fault", sorted(DB_FAULTS))
@@ -221,6 +243,44 @@ def test_each_database_fault_flips_exactly_its_item(
     failed = {t: r.reason for t, r in checked.items() if not r.ok}
     assert list(failed) == [item]
     assert culprit in failed[item]
+
+
+@pytest.mark.parametrize("fault", sorted(DB_WARNING_FAULTS))
+def test_each_lint_warning_fault_warns_on_exactly_its_item(
+    fault: str, target_db, good_workspace: Path
+) -> None:
+    item, culprit = DB_WARNING_FAULTS[fault]
+    checked = db_results(target_db(frozenset({fault})), good_workspace)
+    assert {t: r.reason for t, r in checked.items() if not r.ok} == {}
+    warned = {t: r.warnings for t, r in checked.items() if r.warnings}
+    assert list(warned) == [item]
+    assert any(culprit in warning for warning in warned[item])
+
+
+PGTAP_FAULT = "broken-pgtap-test"
+
+
+def pgtap_result(dsn: str, ws: Path) -> ProbeResult:
+    files = pgtap.suite_files(ws / "supabase" / "tests")
+    ran = run_command(pgtap.command(files, ws), cwd=ws, timeout=60, env=pgtap.libpq_env(dsn))
+    return pgtap.check_output(ran.output, ran.returncode, files)
+
+
+@pytest.mark.skipif(pgtap.runner() is None, reason=pgtap.INSTALL_HINT)
+def test_the_apps_pgtap_suite_passes_and_the_pgtap_fault_breaks_one_test(
+    target_db, good_workspace: Path
+) -> None:
+    healthy = pgtap_result(target_db(frozenset()), good_workspace)
+    assert healthy.ok, healthy.reason
+    assert healthy.evidence[0].data["tests"] == 4
+    broken_dsn = target_db(frozenset({PGTAP_FAULT}))
+    broken = pgtap_result(broken_dsn, good_workspace)
+    assert broken.reason == (
+        "pgTAP: 1 of 4 tests failed, first: supabase/tests/rls_test.sql #2 "
+        '"a signed-in shop sees none of another shop\'s orders"'
+    )
+    checked = db_results(broken_dsn, good_workspace)
+    assert {t: r.reason for t, r in checked.items() if not r.ok} == {}, "only pgTAP sees it"
 
 
 def test_the_dry_run_applies_the_unapplied_migration_and_leaves_it_unapplied(

@@ -1,39 +1,23 @@
-"""Data integrity: no NOT VALID constraint, no invalid index, named assertion queries empty,
-over a database that has tables to verify.
+"""Data integrity: the advisor's integrity lints (primary keys, NOT VALID constraints, invalid,
+duplicate and nullable-unique indexes, unindexed foreign keys) and named assertion queries
+that return no rows, over a database that has tables to verify.
 
 An assertion is a `*.sql` file holding one SELECT that returns the offending rows; its
-file name (without `.sql`) is the assertion's name.
+file name (without `.sql`) is the assertion's name. Reasons name the objects, not a count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.model import NAMED_OBJECTS, Evidence, ProbeResult
+from pytest_readiness.probes import advisor
 from pytest_readiness.probes._sql import sql_evidence
 from pytest_readiness.probes._text import first
-
-NOT_VALID_CONSTRAINTS = """
-SELECT n.nspname AS schema, c.conrelid::regclass::text AS table, c.conname AS constraint
-FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-WHERE NOT c.convalidated AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-ORDER BY 1, 2, 3
-"""
-
-INVALID_INDEXES = """
-SELECT n.nspname AS schema, t.relname AS table, i.relname AS index
-FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_class t ON t.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = i.relnamespace
-WHERE NOT x.indisvalid
-ORDER BY 1, 2, 3
-"""
-
 
 USER_TABLES = """
 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -44,12 +28,17 @@ NO_TABLES = "nothing to verify: the database has no tables"
 
 
 def check_integrity(
-    conn: psycopg.Connection[Any], assertions: Sequence[Path] = (), *, allow_empty: bool = False
+    conn: psycopg.Connection[Any],
+    assertions: Sequence[Path] = (),
+    *,
+    allow_empty: bool = False,
+    block: Collection[str] = (),
 ) -> ProbeResult:
-    """Run the built-in catalogue checks and every assertion file; name what returns rows.
+    """Run the integrity lints and every assertion file; name what they find.
 
     A database without tables passes every check by having nothing in it: that fails
-    unless `allow_empty`.
+    unless `allow_empty`. `error` findings fail, `warn` findings warn unless `block` names
+    them.
     """
     columns, rows = _select(conn, USER_TABLES)
     tables = int(rows[0][0]) if rows else 0
@@ -59,23 +48,12 @@ def check_integrity(
     if not tables and not allow_empty:
         return ProbeResult.failed(NO_TABLES, evidence)
     warnings = [] if tables else [NO_TABLES]
-    failures: list[str] = []
-    builtin = [
-        ("NOT VALID constraints", NOT_VALID_CONSTRAINTS),
-        ("invalid indexes", INVALID_INDEXES),
+    findings = advisor.run_lints(conn, advisor.INTEGRITY_LINTS)
+    evidence.append(advisor.findings_evidence(findings, "integrity lints"))
+    failures = [
+        failure for path in sorted(assertions) if (failure := _assert_empty(conn, path, evidence))
     ]
-    for name, query in builtin:
-        columns, rows = _select(conn, query)
-        evidence.append(sql_evidence(f"{name}: {len(rows)}", query, columns, rows))
-        if rows:
-            failures.append(f"{name}: {first([str(r[-1]) for r in rows], 3)}")
-    for path in sorted(assertions):
-        failure = _assert_empty(conn, path, evidence)
-        if failure:
-            failures.append(failure)
-    if failures:
-        return ProbeResult.failed("; ".join(failures), evidence, warnings)
-    return ProbeResult.passed(evidence, warnings)
+    return ProbeResult.judged(failures, findings, evidence, warnings, block=block)
 
 
 def assertion_files(folder: Path) -> list[Path]:
@@ -95,7 +73,14 @@ def _assert_empty(conn: psycopg.Connection[Any], path: Path, evidence: list[Evid
         )
         return f"{path.stem} could not run: {message}"
     evidence.append(sql_evidence(f"{path.stem}: {len(rows)} offending rows", query, columns, rows))
-    return f"{path.stem} returned {len(rows)} rows" if rows else ""
+    return f"{path.stem}: {first(_row_names(columns, rows), NAMED_OBJECTS)}" if rows else ""
+
+
+def _row_names(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """How a reason names an offending row: `schema.name` when it leads with a schema."""
+    if len(columns) > 1 and columns[0] == "schema":
+        return [f"{row[0]}.{row[1]}" for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 def _select(conn: psycopg.Connection[Any], query: str) -> tuple[list[str], list[tuple[Any, ...]]]:

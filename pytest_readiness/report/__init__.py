@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.model import Outcome, Report
+from pytest_readiness.redact import Redactor
 from pytest_readiness.report import first_day as first_24_hours
 from pytest_readiness.report import history
 from pytest_readiness.report.checklist import render_runbook_checklist
@@ -52,8 +53,9 @@ def write_reports(
     folder = readiness.report_dir
     runs_folder = history.history_dir(folder, report_name(report.env, report.stage))
     keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
+    recorded = _as_recorded(report, readiness.redact)
     runs = history.load_runs(runs_folder)
-    diff = history.since_last_run(report, runs, keep)
+    diff = history.since_last_run(recorded, runs, keep)
     extra = {**report.extra, "since_last_run": diff}
     first_day = first_24_hours.timeline(report, runs)
     if first_day is not None:
@@ -66,7 +68,8 @@ def write_reports(
     _write_files(readiness, report, markdown)
     if any(item.outcome is not Outcome.NOT_RUN for item in report.items):
         # A run where nothing ran (Ctrl-C at once) says nothing about change.
-        _attempt(readiness, lambda: history.save_run(runs_folder, history.entry_of(report), keep))
+        entry = readiness.redact.masked(history.entry_of(recorded))
+        _attempt(readiness, lambda: history.save_run(runs_folder, entry, keep))
     environ = os.environ if environ is None else environ
     _attempt(readiness, lambda: append_step_summary(markdown, environ))
     return report
@@ -107,3 +110,13 @@ def _attempt(readiness: ReadinessSession, write: Callable[[], object]) -> None:
     except OSError as exc:
         where = exc.filename or "a report"
         readiness.write_errors.append(f"could not write {where}: {exc.strerror or exc}")
+
+
+def _as_recorded(report: Report, redact: Redactor) -> Report:
+    """The report with its item ids masked, as the history keeps them (an id may hold a secret
+    through a parametrize id), so that they match the ids of earlier runs."""
+    ids = [item.id for item in report.items]
+    if redact.masked(ids) is ids:
+        return report
+    items = tuple(replace(item, id=redact.text(item.id)) for item in report.items)
+    return replace(report, items=items)

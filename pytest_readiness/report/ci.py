@@ -6,10 +6,13 @@ message `%`, CR and LF are percent-encoded; in properties `:` and `,` are too.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from pathlib import Path
 
 from pytest_readiness.model import CATEGORY_TITLES, Item, Report
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report.files import atomic_write
 from pytest_readiness.run.session import ReadinessSession
 
 
@@ -65,3 +68,25 @@ def junit_properties(readiness: ReadinessSession, nodeid: str) -> list[tuple[str
         "readiness_blocking": "yes" if spec.blocking else "no",
     }
     return [(name, readiness.redact.text(value)) for name, value in values.items()]
+
+
+def redact_junit(path: Path, redact: Redactor) -> None:
+    """Mask a written JUnit XML file (test names, messages, properties, captured output).
+
+    pytest's junitxml has no hook for what it writes. Masked element by element, not as text,
+    so a mask never cuts through an XML entity.
+    """
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    if redact.text(text) == text:
+        return
+    root = ET.fromstring(text)
+    for element in root.iter():
+        element.attrib.update({key: redact.text(v) for key, v in element.attrib.items()})
+        if element.text:
+            element.text = redact.text(element.text)
+        if element.tail:
+            element.tail = redact.text(element.tail)
+    declaration = '<?xml version="1.0" encoding="utf-8"?>'
+    atomic_write(path, declaration + ET.tostring(root, encoding="unicode"))

@@ -34,6 +34,7 @@ _SAFE_HREF = re.compile(r"(?i)(?:https?|ftp|file|mailto):|[^:]*(?:[/?#]|$)")
 __all__ = [
     "PYTEST_HTML_ROW_LIMIT",
     "HtmlReportHooks",
+    "PageRedaction",
     "discard",
     "enable",
     "publish",
@@ -49,6 +50,7 @@ def enable(config: pytest.Config, session: ReadinessSession) -> None:
     """
     if not config.pluginmanager.hasplugin("html"):
         return
+    config.pluginmanager.register(PageRedaction(session), "readiness-html-redaction")
     if config.getoption("htmlpath", None):
         return
     try:  # pytest-html would stop the run with a traceback; our writes report it in one line
@@ -208,6 +210,31 @@ def _escape_links(report: pytest.TestReport) -> None:
         if extra["format_type"] == "url":
             url = str(extra.get("content", ""))
             extra["content"] = escape(url) if _SAFE_HREF.match(url.strip()) else "#"
+
+
+class PageRedaction:
+    """pytest-html's own parts of the page (title, test ids, rows, logs) masked just before
+    it writes them; registered whenever pytest-html is, also for a page at the user's `--html`.
+    """
+
+    def __init__(self, session: ReadinessSession) -> None:
+        self._session = session
+        self._page: Any = None
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        self._page = report
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        redact = self._session.redact
+        for part in (prefix, summary, postfix):
+            part[:] = [redact.text(fragment) for fragment in part]
+        if self._page is not None:
+            data = self._page.data
+            for key, value in list(data.items()):
+                data[key] = redact.masked(value)
 
 
 def _never_shown(report: pytest.TestReport) -> bool:

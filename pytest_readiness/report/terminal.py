@@ -7,9 +7,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_readiness.model import Item, Verdict
+from pytest_readiness.redact import MIN_SECRET_LENGTH, Redactor
 from pytest_readiness.report.ci import error_annotations, in_github_actions
 from pytest_readiness.report.files import report_path
 from pytest_readiness.run.session import ReadinessSession
+
+
+def redact_terminal(writer: Any, redact: Redactor) -> None:
+    """Everything written to the terminal passes `redact`: pytest's own lines too (node ids,
+    warnings, xfail reasons, collection errors, INTERNALERROR), and xdist workers' reports,
+    which the controller writes. Every line pytest writes goes through `writer.write`.
+    """
+    write = writer.write
+
+    def redacted(msg: str, **kwargs: Any) -> None:
+        write(redact.text(msg) if len(msg) >= MIN_SECRET_LENGTH else msg, **kwargs)
+
+    writer.write = redacted
 
 
 def write_summary(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.model import ItemTimedOut
+from pytest_readiness.model import FindingsFailed, ItemTimedOut
 from pytest_readiness.redact import Redactor
 from pytest_readiness.run.fixtures import EVIDENCE, stashed
 from pytest_readiness.run.reason import is_expected, reason_for
@@ -43,7 +43,11 @@ def describe_call(
             reason = reason_for(excinfo.value)
             info["reason"] = redact.text(reason)
             info["failure"] = redact.text(compact_failure(excinfo, reason))
+            if isinstance(excinfo.value, FindingsFailed):
+                info["failed_by_findings"] = True
     log = stashed(item.stash, EVIDENCE)
+    if log is not None and log.findings and report.when == "call":
+        info["findings"] = [readiness.redact.data(f.to_dict()) for f in log.findings]
     if log is not None:
         sent = stashed(item.stash, _EVIDENCE_SENT) or 0
         if len(log) > sent:
@@ -92,6 +96,20 @@ def redact_report(redact: Redactor, report: pytest.TestReport, *, compact: bool)
         report.longrepr = CompactRepr(failure, str(info.get("reason", "")))  # type: ignore[assignment]
         return
     report.longrepr = redact.text(str(longrepr))
+
+
+_TEXT_EXTRAS = frozenset({"text", "html", "url"})
+
+
+def redact_extras(redact: Redactor, report: pytest.TestReport) -> None:
+    """pytest-html's extras (text, HTML, URL, JSON) masked before it shows them, or writes them
+    to files of their own beside a page that is not self-contained."""
+    for extra in getattr(report, "extras", None) or ():
+        kind = extra.get("format_type")
+        if kind in _TEXT_EXTRAS and isinstance(extra.get("content"), str):
+            extra["content"] = redact.text(extra["content"])
+        elif kind == "json":
+            extra["content"] = redact.data(extra.get("content"))
 
 
 def compact_failure(excinfo: pytest.ExceptionInfo[BaseException], reason: str) -> str:

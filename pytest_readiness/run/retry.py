@@ -71,6 +71,7 @@ def run_with_retries(
     number = 1
     while True:
         began = clock()
+        log.forget_findings()  # the item's findings are those of its last attempt
         try:
             attempt()
         except ItemTimedOut:

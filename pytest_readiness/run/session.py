@@ -22,6 +22,7 @@ from pytest_readiness.model import (
     STAGES,
     Category,
     Evidence,
+    Finding,
     Item,
     Outcome,
     Report,
@@ -90,6 +91,8 @@ class ItemRecord:
     outcome: Outcome | None = None
     reason: str = ""
     evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    failed_by_findings: bool = False
     started: float | None = None
     stopped: float | None = None
     duration_s: float = 0.0
@@ -246,6 +249,10 @@ class ReadinessSession:
             record = self.records[nodeid] = ItemRecord()
         if "evidence" in info:
             record.evidence += tuple(Evidence.from_dict(e) for e in info["evidence"])
+        if "findings" in info:
+            record.findings += tuple(Finding.from_dict(f) for f in info["findings"])
+        if info.get("failed_by_findings") and record.outcome in (None, Outcome.PASSED):
+            record.failed_by_findings = True
         record.add_phase(
             report.when or "call",
             outcome,
@@ -260,14 +267,19 @@ class ReadinessSession:
             spec = self.spec(nodeid)
             blocking = info.get("blocking", spec.blocking if spec else True)
             phase = info.get("phase", spec.phase if spec else None)
-            if blocking and phase is not None and not self._waived(spec):
+            if blocking and phase is not None and not self._waived(spec, record):
                 self.failed_phases.add(int(phase))
 
-    def _waived(self, spec: CheckSpec | None) -> bool:
+    def _waived(self, spec: CheckSpec | None, record: ItemRecord) -> bool:
         if self.runbook is None or spec is None:
             return False
         return binding.waives_failure(
-            self.runbook, spec.title, env=self.env_name, today=date.today()
+            self.runbook,
+            spec.title,
+            env=self.env_name,
+            today=date.today(),
+            findings=record.findings,
+            failed_by_findings=record.failed_by_findings,
         )
 
     # -- the report --------------------------------------------------------------------------
@@ -371,6 +383,12 @@ class ReadinessSession:
             finished_at=_iso(record.stopped) if record.stopped else None,
             evidence=record.evidence,
         )
+        if record.findings:
+            item = replace(
+                item,
+                findings=record.findings,
+                failed_by_findings=record.failed_by_findings and outcome is Outcome.FAILED,
+            )
         return self._with_severity(item, spec) if self.stage == POST_STAGE else item
 
     def _with_severity(self, item: Item, spec: CheckSpec) -> Item:

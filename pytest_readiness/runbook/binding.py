@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.model import Item, Outcome
+from pytest_readiness.model import WARNING_EVIDENCE, Evidence, Finding, Item, Outcome
 from pytest_readiness.probes import git as commits
 from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.runbook import signoffs, waivers
@@ -193,10 +193,30 @@ def report_extra(
     }
 
 
-def waives_failure(source: RunbookSource, title: str, *, env: str, today: date) -> bool:
-    """True when a current waiver covers `title`: fail-fast should not stop on its failure."""
+def waives_failure(
+    source: RunbookSource,
+    title: str,
+    *,
+    env: str,
+    today: date,
+    findings: Sequence[Finding] = (),
+    failed_by_findings: bool = False,
+) -> bool:
+    """True when current waivers cover `title`'s failure (the whole line, or each blocking
+    finding it failed on): fail-fast should not stop on it."""
     decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
-    return decision.outcome is Outcome.WAIVED
+    if decision.outcome is Outcome.WAIVED:
+        return True
+    by_findings = waivers.decide_findings(
+        Outcome.FAILED,
+        findings,
+        source.waivers,
+        failed_by_findings=failed_by_findings,
+        title=title,
+        env=env,
+        today=today,
+    )
+    return by_findings.outcome is Outcome.PASSED
 
 
 def _review(
@@ -218,7 +238,37 @@ def _finish_check(
     if line is None:
         return item
     bound = _with_extra(item, runbook_line=line.to_dict(), signoff=None, waiver=None)
-    return _apply_waiver(bound, line, source, env, today)
+    return _apply_waiver(
+        _apply_finding_waivers(bound, line, source, env, today), line, source, env, today
+    )
+
+
+def _apply_finding_waivers(
+    item: Item, line: RunbookLine, source: RunbookSource, env: str, today: date
+) -> Item:
+    """Mark waived findings, pass an item whose blocking findings are all waived, and put
+    each finding waiver (applied, expired or unknown) on the item as a warning line."""
+    decision = waivers.decide_findings(
+        item.outcome,
+        item.findings,
+        source.waivers,
+        failed_by_findings=item.failed_by_findings,
+        title=line.text,
+        env=env,
+        today=today,
+    )
+    if not decision.reviewed:
+        return item
+    findings = tuple(replace(f, waived=f.key in decision.waived) for f in item.findings)
+    notes = tuple(Evidence(WARNING_EVIDENCE, r.note) for r in decision.reviewed)
+    passed = decision.outcome is not item.outcome
+    return replace(
+        _with_extra(item, finding_waivers=[r.to_dict() for r in decision.reviewed]),
+        outcome=decision.outcome,
+        reason="" if passed else item.reason,
+        findings=findings,
+        evidence=item.evidence + notes,
+    )
 
 
 def _manual_item(

@@ -5,6 +5,10 @@ and by whom, and expires on a date (InSpec-style: valid through that day). A fai
 line under a valid waiver is `waived`: it keeps its reason and evidence and no longer
 blocks GO. An expired waiver does nothing but is reported; a waiver for a line that
 passed is reported as unnecessary. The clock is a parameter (`today`), never read here.
+
+A waiver with `finding = "<lint>:<object>"` waives one finding of its line instead: the
+line passes when every blocking finding it failed on is waived and nothing else failed.
+A finding key the item did not report is shown as `unknown`, never silently ignored.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.model import Outcome
+from pytest_readiness.model import Finding, Outcome
 from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
 from pytest_readiness.runbook.records import RecordError, check_keys, read_entries, require_text
 
 DEFAULT_PATH = "readiness/waivers.toml"
 TABLE = "waiver"
-KEYS = ("item", "env", "justification", "accepted_by", "expires")
+KEYS = ("item", "env", "justification", "accepted_by", "expires", "finding")
 
 WAIVABLE = frozenset({Outcome.FAILED, Outcome.ERROR, Outcome.MANUAL})
 NEEDLESS = frozenset({Outcome.PASSED, Outcome.SIGNED_OFF})
@@ -37,19 +41,22 @@ class Waiver:
     accepted_by: str
     expires: date
     entry: int = 0
+    # One finding key (`lint:object`) of the line, or None for the whole line.
+    finding: str | None = None
 
     def expired(self, today: date) -> bool:
         """True once the expiry date is in the past (the waiver holds through that day)."""
         return self.expires < today
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "item": self.item,
             "env": self.env,
             "justification": self.justification,
             "accepted_by": self.accepted_by,
             "expires": self.expires.isoformat(),
         }
+        return {**out, "finding": self.finding} if self.finding else out
 
 
 @dataclass(frozen=True)
@@ -86,8 +93,7 @@ def decide(
     outcome: Outcome, waivers: Iterable[Waiver], *, title: str, env: str, today: date
 ) -> WaiverDecision:
     """Apply the waivers for `title` in `env` to the line's outcome as of `today`."""
-    key = normalise(title)
-    mine = [w for w in waivers if w.env == env and normalise(w.item) == key]
+    mine = _for_line(waivers, title, env, findings=False)
     if not mine:
         return WaiverDecision(outcome)
     current = [w for w in mine if not w.expired(today)]
@@ -104,6 +110,81 @@ def decide(
         else f"sign-off waived until {best.expires} by {best.accepted_by}: {best.justification}"
     )
     return WaiverDecision(Outcome.WAIVED, "applied", best, note)
+
+
+@dataclass(frozen=True)
+class FindingWaiver:
+    """What one finding waiver did: `applied`, `expired`, or `unknown` (no such finding)."""
+
+    waiver: Waiver
+    status: str
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.waiver.to_dict(), "status": self.status, "note": self.note}
+
+
+@dataclass(frozen=True)
+class FindingsDecision:
+    """The line's outcome after its finding waivers, and what each of them did."""
+
+    outcome: Outcome
+    waived: frozenset[str] = frozenset()
+    reviewed: tuple[FindingWaiver, ...] = ()
+
+
+def decide_findings(
+    outcome: Outcome,
+    findings: Sequence[Finding],
+    waivers: Iterable[Waiver],
+    *,
+    failed_by_findings: bool,
+    title: str,
+    env: str,
+    today: date,
+) -> FindingsDecision:
+    """Apply the finding waivers for `title` in `env`: a line that failed on blocking
+    findings alone passes once each of them is under a current waiver."""
+    mine = _for_line(waivers, title, env, findings=True)
+    if not mine:
+        return FindingsDecision(outcome)
+    keys = {finding.key for finding in findings}
+    reviewed = tuple(_review_finding(w, keys, today) for w in mine)
+    waived = frozenset(r.waiver.finding or "" for r in reviewed if r.status == "applied")
+    blocking = {finding.key for finding in findings if finding.blocking}
+    if outcome is Outcome.FAILED and failed_by_findings and blocking <= waived:
+        outcome = Outcome.PASSED
+    return FindingsDecision(outcome, waived, reviewed)
+
+
+def _review_finding(waiver: Waiver, keys: Collection[str], today: date) -> FindingWaiver:
+    if waiver.finding not in keys:
+        return FindingWaiver(
+            waiver,
+            "unknown",
+            f"waiver names finding {waiver.finding}, which "
+            "this item did not report (fixed, renamed, or a typo?)",
+        )
+    if waiver.expired(today):
+        return FindingWaiver(
+            waiver, "expired", f"finding waiver for {waiver.finding} expired on {waiver.expires}"
+        )
+    return FindingWaiver(
+        waiver,
+        "applied",
+        f"{waiver.finding} waived until {waiver.expires} by {waiver.accepted_by}: "
+        f"{waiver.justification}",
+    )
+
+
+def _for_line(waivers: Iterable[Waiver], title: str, env: str, *, findings: bool) -> list[Waiver]:
+    """The waivers of one line in one env: those for the whole line, or those for findings."""
+    key = normalise(title)
+    return [
+        w
+        for w in waivers
+        if w.env == env and normalise(w.item) == key and (w.finding is not None) == findings
+    ]
 
 
 def decide_all(
@@ -140,7 +221,25 @@ def _parse(
         accepted_by=require_text(path, number, raw, "accepted_by"),
         expires=_expires(path, number, raw, item),
         entry=number,
+        finding=_finding(path, number, raw, item),
     )
+
+
+def _finding(path: Path, number: int, raw: Mapping[str, Any], item: str) -> str | None:
+    """The finding key a waiver names, shaped `lint:object`, or None."""
+    if "finding" not in raw:
+        return None
+    value = raw["finding"]
+    lint, _, obj = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if not lint.strip() or not obj.strip():
+        raise RecordError(
+            path,
+            number,
+            f"finding must be a finding key such as 'rls_policy_always_true:public.posts', "
+            f"got {value!r}",
+            item,
+        )
+    return str(value).strip()
 
 
 def _expires(path: Path, number: int, raw: Mapping[str, Any], item: str) -> date:

@@ -41,7 +41,24 @@ _DB_FAULTS: dict[str, Callable[[psycopg.Connection[tuple[object, ...]]], None]] 
         "alter table public.orders add constraint orders_total_capped"
         " check (total_cents < 1000000) not valid"
     ),
+    # Advisor lints: an error on the RLS item, then a warning each on RLS and integrity.
+    "anon-definer-function": lambda conn: conn.execute(
+        "create function public.shop_domains() returns setof text language sql"
+        " security definer set search_path = '' as $$ select domain from public.shops $$"
+    ),
+    "mutable-search-path": lambda conn: conn.execute(
+        "create function public.order_total(shop bigint) returns bigint language sql stable"
+        " as $$ select coalesce(sum(total_cents), 0) from public.orders where shop_id = shop $$;"
+        "revoke execute on function public.order_total(bigint) from public"
+    ),
+    "unindexed-foreign-key": lambda conn: conn.execute("drop index public.approvals_shop_idx"),
+    # A policy that forgot its shop filter: only the app's pgTAP suite notices.
+    "broken-pgtap-test": lambda conn: conn.execute(
+        'alter policy "a shop sees its orders" on public.orders using (shop_id is not null)'
+    ),
 }
+# Faults that leave every item passing with a warning on one item (a `warn` finding).
+WARNING_FAULTS: frozenset[str] = frozenset({"mutable-search-path", "unindexed-foreign-key"})
 
 FAULTS: frozenset[str] = frozenset({*_DB_FAULTS, "unapplied-migration"})
 

@@ -17,5 +17,9 @@ LOCAL: dict[str, Any] = dict(load(REPO).envs["local"])
 VARS: dict[str, Any] = dict(LOCAL["vars"])
 THRESHOLDS: dict[str, Any] = dict(LOCAL["thresholds"])
 PUBLIC: list[str] = list(LOCAL["public"])
-# Top-level keys the part-1 checks read (workspace, database and timeout come per test).
-TOP_LEVEL: dict[str, Any] = {"allow_dry_run": LOCAL["allow_dry_run"]}
+# Top-level keys the part-1 checks read (workspace, database and timeout come per test);
+# `allow_writes` lets the RLS item run the app's pgTAP tests.
+TOP_LEVEL: dict[str, Any] = {
+    "allow_dry_run": LOCAL["allow_dry_run"],
+    "allow_writes": LOCAL["allow_writes"],
+}

@@ -9,6 +9,6 @@ alter table public.shops enable row level security;
 
 create policy "a shop sees itself" on public.shops
     for select to authenticated
-    using (domain = current_setting('request.jwt.claims', true)::jsonb ->> 'shop');
+    using (domain = (select current_setting('request.jwt.claims', true))::jsonb ->> 'shop');
 
 grant select on public.shops to anon, authenticated;

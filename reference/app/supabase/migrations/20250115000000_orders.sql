@@ -16,7 +16,7 @@ create policy "a shop sees its orders" on public.orders
     using (
         shop_id in (
             select id from public.shops
-            where domain = current_setting('request.jwt.claims', true)::jsonb ->> 'shop'
+            where domain = (select current_setting('request.jwt.claims', true))::jsonb ->> 'shop'
         )
     );
 

@@ -11,6 +11,8 @@ create table public.approvals (
     constraint decided_together check ((decided_by is null) = (decided_at is null))
 );
 
+create index approvals_shop_idx on public.approvals (shop_id);
+
 alter table public.approvals enable row level security;
 
 create policy "a shop sees its approvals" on public.approvals
@@ -18,7 +20,7 @@ create policy "a shop sees its approvals" on public.approvals
     using (
         shop_id in (
             select id from public.shops
-            where domain = current_setting('request.jwt.claims', true)::jsonb ->> 'shop'
+            where domain = (select current_setting('request.jwt.claims', true))::jsonb ->> 'shop'
         )
     );
 
