@@ -25,7 +25,7 @@ from pytest_readiness.model import MEASUREMENT_EVIDENCE, Item, Outcome, Report
 from pytest_readiness.report.files import atomic_write, report_name
 
 DEFAULT_KEEP = 30
-_NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED})
+_NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED, Outcome.PENDING})
 HISTORY_SCHEMA = 2
 
 
