@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from reference.target import server, traffic
@@ -380,3 +383,35 @@ def test_the_local_alerts_undelivered_fault_breaks_the_real_on_call_webhook(
     assert item["outcome"] == "failed", output
     assert item["reason"].startswith("Alertmanager failed to deliver the test alert via webhook")
     assert item["evidence"][0]["summary"].startswith("monitoring servers: real:")
+
+
+def test_a_killed_test_run_takes_its_servers_with_it(tmp_path: Path) -> None:
+    require_monitoring_binaries()
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from reference.target.monitoring_stack import MonitoringStack, alertmanager_config\n"
+        f"s = MonitoringStack.start(Path({str(tmp_path / 'stack')!r}),"
+        " alertmanager_config([{'name': 'x'}]))\n"
+        "print(s.prometheus.process.pid, s.alertmanager.process.pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == -9, done.stderr
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2
+    # Poll until both are gone (or zombies waiting for init): no fixed sleep, a deadline.
+    gone, _ = psutil.wait_procs(_alive(pids), timeout=30)
+    assert not [p for p in _alive(pids) if p.status() != psutil.STATUS_ZOMBIE], gone
+
+
+def _alive(pids: list[int]) -> list[psutil.Process]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    return found

@@ -12,11 +12,14 @@ deadline instead of sleeping a fixed time:
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -145,8 +148,17 @@ def _launch(name: str, folder: Path, args: Sequence[str], port: int) -> Server:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     return Server(name, f"http://127.0.0.1:{port}", process, folder, log)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: a killed test run (SIGKILL) takes its servers with it."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
