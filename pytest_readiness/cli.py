@@ -1,11 +1,17 @@
-"""The `readiness` console script: record a human sign-off for a runbook line.
+"""The `readiness` console script: scaffold a checklist, record a human sign-off.
+
+    readiness init docs/runbook.md
+
+writes the `[tool.readiness]` config and a check per recognised runbook line (see
+docs/init.md); it never overwrites a file without `--force`.
 
     readiness sign-off "CEO approval required" --env production --by "Justin" --role CEO
 
 appends one `[[signoff]]` to the sign-off file (config key `signoffs`, default
 `readiness/signoffs.toml`) for the commit checked out, to be reviewed and committed.
 It refuses a title that is not a line of the configured runbook (naming the closest
-line), an unknown environment, and a `--commit` that is not HEAD.
+line), a title several lines share (listing each as "Heading > text"), an unknown
+environment, and a `--commit` that is not HEAD.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pytest_readiness.probes import git as commits
 from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.runbook import signoffs
 from pytest_readiness.runbook.records import RecordError
+from pytest_readiness.scaffold import command as scaffold
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -46,13 +53,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="readiness", description="Record human sign-offs for runbook lines."
+        prog="readiness",
+        description="Scaffold a readiness checklist from a runbook; record human sign-offs.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    init = commands.add_parser(
+        "init", help="write the [tool.readiness] config and checks/ for a team's runbook"
+    )
+    init.add_argument("runbook", nargs="?", help="the runbook Markdown file (default: found)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--root", type=Path, help="the repository (default: the current folder)")
+    init.set_defaults(run=_init)
     sign = commands.add_parser(
         "sign-off", help="record that you approved one manual runbook line for one environment"
     )
-    sign.add_argument("title", help="the runbook line, as written in the runbook")
+    sign.add_argument(
+        "title",
+        help="the runbook line's text; 'Heading > text' for one of several identical lines",
+    )
     sign.add_argument("--env", required=True, help="the environment approved, e.g. production")
     sign.add_argument("--by", required=True, help="who approves, e.g. 'Justin'")
     sign.add_argument("--role", required=True, help="their role, e.g. CEO")
@@ -61,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--root", type=Path, help="project folder (default: found from here)")
     sign.set_defaults(run=_sign_off)
     return parser
+
+
+def _init(args: argparse.Namespace) -> str:
+    try:
+        return scaffold.init(args.root or Path.cwd(), args.runbook, force=args.force).message
+    except scaffold.InitRefused as exc:
+        raise Refused(str(exc)) from None
 
 
 def _sign_off(args: argparse.Namespace) -> str:
@@ -77,7 +102,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     commit = _approved_commit(root, args.commit)
     record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
     signoff = signoffs.SignOff(
-        item=line.text,
+        item=runbook.name_of(line, book.checklist()),
         env=args.env,
         commit=commit,
         by=args.by,
@@ -92,7 +117,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     signoffs.append(record, signoff)
     shown = record.relative_to(root) if record.is_relative_to(root) else record
     return (
-        f"Recorded: {line.text!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"Recorded: {signoff.item!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
         f"in {shown}. Commit that file so the approval goes through review."
     )
 
@@ -122,7 +147,7 @@ def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbo
     if not path.is_file():
         raise Refused(f"runbook {path} (config key runbook) does not exist")
     try:
-        sections = runbook.sections_from_config(settings.raw.get("sections"))
+        sections = runbook.sections_from_config(settings.raw.get("sections"), settings.categories)
     except runbook.SectionsError as exc:
         raise Refused(f"{settings.source}: {exc}") from None
     try:

@@ -40,6 +40,7 @@ TOP_LEVEL_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "reports": ((str,), "a folder path string"),
     "default_env": ((str,), "an environment name"),
     "phases": ((list,), "a list of category names"),
+    "categories": ((list,), "a list of the team's own category names"),
     "envs": ((dict,), "a table of environments"),
     "runbook": ((str,), "a Markdown file path"),
     "sections": ((dict,), "a table of runbook heading = category"),
@@ -188,6 +189,8 @@ class ReadinessConfig:
     phases: tuple[str, ...]
     envs: Mapping[str, Mapping[str, Any]]
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # The shipped categories and the team's own (`categories`); each is a marker.
+    categories: tuple[str, ...] = DEFAULT_PHASES
 
     def phase_of(self, category: str) -> int:
         """1-based run order of a category."""
@@ -248,8 +251,9 @@ def load(root: Path) -> ReadinessConfig:
     for env_name, env_table in envs.items():
         _check_env(env_name, env_table, where, f"{prefix}envs.{env_name}")
     envs = {DEFAULT_ENV: {}, **envs}
-    phases = table.get("phases", list(DEFAULT_PHASES))
-    _check_phases(phases, where, f"{prefix}phases")
+    categories = (*DEFAULT_PHASES, *_own_categories(table.get("categories", []), where, prefix))
+    phases = table.get("phases", list(categories))
+    _check_phases(phases, categories, where, f"{prefix}phases")
     _check_numbers(table.get("phase_budgets", {}), where, f"{prefix}phase_budgets")
     if "history_keep" in table and table["history_keep"] < 1:
         raise pytest.UsageError(
@@ -266,6 +270,7 @@ def load(root: Path) -> ReadinessConfig:
         phases=tuple(phases),
         envs=envs,
         raw=table,
+        categories=categories,
     )
     for env_name in envs:
         loaded.chain(env_name)  # an unknown `extends` or a cycle fails now, used or not
@@ -290,6 +295,14 @@ def _check_env(name: str, table: Any, where: str, key: str) -> None:
     _check_numbers(table.get("phase_budgets", {}), where, f"{key}.phase_budgets")
     _check_thresholds(table.get("thresholds", {}), where, f"{key}.thresholds")
     _check_templates(table, where, key)
+
+
+def declared_categories(root: Path) -> tuple[str, ...]:
+    """The team's own categories, read leniently: markers plain `pytest` must know too."""
+    try:
+        return load(root).categories[len(DEFAULT_PHASES) :]
+    except pytest.UsageError:
+        return ()
 
 
 def checklist_folder(root: Path) -> Path:
@@ -418,12 +431,12 @@ def _check_templates(value: Any, where: str, key: str) -> None:
             raise pytest.UsageError(f"{where}: {key}: {exc}") from None
 
 
-def _check_phases(phases: list[Any], where: str, key: str) -> None:
-    known = set(DEFAULT_PHASES)
+def _check_phases(phases: list[Any], categories: tuple[str, ...], where: str, key: str) -> None:
+    known = set(categories)
     unknown = [p for p in phases if p not in known]
     if unknown or len(set(phases)) != len(phases) or set(phases) != known:
         raise pytest.UsageError(
-            f"{where}: {key} must list each of {', '.join(DEFAULT_PHASES)} exactly once"
+            f"{where}: {key} must list each of {', '.join(categories)} exactly once"
         )
 
 
@@ -437,6 +450,27 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for each in value:
             yield from _strings(each)
+
+
+# Words a category cannot be: section values with another meaning, and pytest's own marks.
+_RESERVED_CATEGORIES = frozenset(
+    {"post", "ignore", "skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings"}
+)
+
+
+def _own_categories(value: Any, where: str, prefix: str) -> tuple[str, ...]:
+    """The team's `categories`: marker names, new, each once."""
+    key = f"{prefix}categories"
+    _check_list_of_str(value, where, key)
+    for name in value:
+        if not name.isidentifier() or name in _RESERVED_CATEGORIES or name.startswith("readiness"):
+            raise pytest.UsageError(
+                f"{where}: {key}: {name!r} cannot be a category; a category is a marker name "
+                "(letters, digits, '_'), not post, ignore or one of pytest's own marks"
+            )
+        if name in DEFAULT_PHASES or value.count(name) > 1:
+            raise pytest.UsageError(f"{where}: {key}: {name!r} is listed twice or is shipped")
+    return tuple(value)
 
 
 def _interpolate(

@@ -300,17 +300,19 @@ class Item:
 
 @dataclass(frozen=True)
 class PhaseSummary:
-    """How one phase (category) of the run went."""
+    """How one phase of the run went: a runbook heading, or a category without a runbook."""
 
     name: str
     order: int
     status: str
     items: int
     counts: Mapping[str, int]
+    title: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "title": self.title or self.name,
             "order": self.order,
             "status": self.status,
             "items": self.items,
@@ -336,6 +338,22 @@ class Report:
     selection_args: tuple[str, ...] = ()
     # Written when the run starts, before any item ran: what a crashed run leaves on disk.
     in_progress: bool = False
+    # How the report titles each phase (the runbook's headings); else the category titles.
+    phase_titles: tuple[str, ...] = ()
+
+    def phase_title(self, order: int) -> str:
+        """The title of phase number `order` (1-based), e.g. "Code Quality Gates"."""
+        if not 0 < order <= len(self.phases):
+            return ""
+        if len(self.phase_titles) == len(self.phases):
+            return self.phase_titles[order - 1]
+        name = self.phases[order - 1]
+        return CATEGORY_TITLES.get(name, name)
+
+    def numbered_phase_title(self, order: int) -> str:
+        """ "1. Code Quality Gates": how the outputs head a phase; empty for no such phase."""
+        title = self.phase_title(order)
+        return f"{order}. {title}" if title else ""
 
     @functools.cached_property  # items are immutable; every output asks again
     def blockers(self) -> tuple[Item, ...]:
@@ -422,7 +440,7 @@ class Report:
     @functools.cached_property  # items are immutable; every output asks again
     def phase_summaries(self) -> tuple[PhaseSummary, ...]:
         return tuple(
-            _summarise_phase(name, order, self.by_phase.get(order, ()))
+            _summarise_phase(name, order, self.by_phase.get(order, ()), self.phase_title(order))
             for order, name in enumerate(self.phases, start=1)
         )
 
@@ -454,7 +472,7 @@ class Report:
             return f"{verdict} with {_count(len(self.warnings), 'warning')}: {warnings}. " + (
                 passed[0].upper() + passed[1:] + "."
             )
-        return f"{verdict}: {_blocker_clause(self.blockers, self.awaiting_signoff)}."
+        return f"{verdict}: {_blocker_clause(self, self.blockers, self.awaiting_signoff)}."
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -488,17 +506,21 @@ def _partial_sentence(report: Report) -> str:
         "not a release decision"
     )
     if report.blockers:
-        sentence += f"; {_blocker_clause(report.blockers, report.awaiting_signoff, 'selected ')}"
+        clause = _blocker_clause(report, report.blockers, report.awaiting_signoff, "selected ")
+        sentence += f"; {clause}"
     return sentence + "."
 
 
-def _blocker_clause(blockers: Sequence[Item], awaiting: Sequence[Item], adjective: str = "") -> str:
+def _blocker_clause(
+    report: Report, blockers: Sequence[Item], awaiting: Sequence[Item], adjective: str = ""
+) -> str:
     """ "2 blocking items failed in Database Readiness; 1 blocking line awaits sign-off (...)"."""
     failed = [item for item in blockers if item.outcome is not Outcome.MANUAL]
     clauses = []
     if failed:
         sections = _ordered_unique(
-            CATEGORY_TITLES.get(item.category, item.category) for item in failed
+            report.phase_title(item.phase) or CATEGORY_TITLES.get(item.category, item.category)
+            for item in failed
         )
         noun = "item" if len(failed) == 1 else "items"
         clauses.append(f"{len(failed)} {adjective}blocking {noun} failed in {', '.join(sections)}")
@@ -539,7 +561,7 @@ def _rollback_sentence(triggers: Sequence[Item]) -> str:
     return f"{Verdict.ROLLBACK}: rollback {noun} hit: {hits}."
 
 
-def _summarise_phase(name: str, order: int, items: Sequence[Item]) -> PhaseSummary:
+def _summarise_phase(name: str, order: int, items: Sequence[Item], title: str) -> PhaseSummary:
     counts = Counter(str(item.outcome) for item in items)
     if not items:
         status = "empty"
@@ -553,7 +575,7 @@ def _summarise_phase(name: str, order: int, items: Sequence[Item]) -> PhaseSumma
         status = "warning"
     else:
         status = "passed"
-    return PhaseSummary(name, order, status, len(items), dict(counts))
+    return PhaseSummary(name, order, status, len(items), dict(counts), title)
 
 
 def _ordered_unique(values: Iterable[str]) -> list[str]:

@@ -28,6 +28,7 @@ from pytest_readiness.run.selection import Selection, take_selection
 from pytest_readiness.run.session import ReadinessSession
 from pytest_readiness.run.timing import TimeBudgets, register_budgets
 from pytest_readiness.runbook import binding
+from pytest_readiness.scaffold import command as scaffold
 
 CHECKLIST = pytest.StashKey[Path]()
 SELECTION = pytest.StashKey[Selection]()
@@ -67,11 +68,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="pre: the checklist before the deploy (default); post: production verification "
         "after the deploy, with the ROLLBACK verdict",
     )
+    group.addoption(
+        "--readiness-init",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="RUNBOOK",
+        help="write the [tool.readiness] config and checks/ for a runbook, then exit "
+        "(as `readiness init`)",
+    )
+    group.addoption(
+        "--readiness-init-force",
+        action="store_true",
+        default=False,
+        help="with --readiness-init: overwrite files that exist",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """`pytest --readiness-init [RUNBOOK]`: scaffold instead of running tests."""
+    runbook_arg = config.getoption("readiness_init")
+    if runbook_arg is None:
+        return None
+    force = bool(config.getoption("readiness_init_force"))
+    root = config.invocation_params.dir
+    try:
+        print(scaffold.init(root, runbook_arg or None, force=force).message)
+    except scaffold.InitRefused as exc:
+        print(f"readiness init: error: {exc}")
+        return int(pytest.ExitCode.USAGE_ERROR)
+    return int(pytest.ExitCode.OK)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for category in Category:
+    own = readiness_config.declared_categories(config.rootpath)
+    for category in (*Category, *own):
         config.addinivalue_line(
             "markers",
             f'{category}(title, blocking=True, timeout=None, retry=None, stage="pre", '
@@ -282,6 +315,8 @@ class ReadinessRunHooks:
             yield  # --collect-only, a usage error: this run leaves no report and no history
             return
         report = write_reports(self._session, exitstatus=exitstatus)
+        if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and report.items:
+            exitstatus = pytest.ExitCode.OK  # no check, but runbook lines: manual items count
         session.exitstatus = _exit_status(exitstatus, report.verdict.value)
         outcome = yield
         if isinstance(outcome.exception, OSError):  # pytest-html could not write its page

@@ -138,7 +138,7 @@ def test_collect_only_lines_show_each_runbook_line_with_its_binding(project):
     assert source is not None
     lines = binding.collection_lines(binding.bind_checks(source, [BUILD]))
     assert lines == [
-        "[Code Quality Gates] Build: PASSING (`make build`) -- automated by "
+        "[Code Quality Gates] Build: PASSING (make build) -- automated by "
         "checks/test_gates.py::test_build",
         "[Code Quality Gates] Lint: clean -- manual: not automated, needs sign-off",
         "[Deployment Steps] CEO approval required -- manual: not automated, needs sign-off",
@@ -235,7 +235,8 @@ def test_a_waiver_for_a_passing_line_is_reported_unnecessary(project):
 
 def test_check_items_carry_their_runbook_line_and_empty_records(project):
     data = finish(project).items[0].to_dict()
-    assert data["runbook_line"]["text"] == "Build: PASSING (`make build`)"
+    assert data["runbook_line"]["text"] == "Build: PASSING (make build)"
+    assert data["runbook_line"]["markdown"] == "Build: PASSING (`make build`)"
     assert data["signoff"] is None and data["waiver"] is None
 
 

@@ -92,13 +92,13 @@ def test_a_second_sign_off_is_appended_after_the_first(repo):
     assert [e.item for e in entries] == ["CEO approval required", "All specs: Complete"]
 
 
-def test_the_runbook_line_is_recorded_as_written_in_the_runbook(repo):
+def test_the_runbook_line_is_recorded_as_its_plain_text(repo):
     done = readiness(
         repo, "sign-off", "build: passing", "--env", "staging", "--by", "A", "--role", "QA"
     )
     assert done.returncode == 0, done.stderr
     [entry] = signoffs.load(repo / "readiness" / "signoffs.toml")
-    assert entry.item == "Build: PASSING (`npm run build` exit code 0)"
+    assert entry.item == "Build: PASSING (npm run build exit code 0)"
 
 
 def test_a_title_not_in_the_runbook_is_refused_naming_the_closest_line(repo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,38 @@ def test_a_readiness_toml_that_is_not_utf8_is_a_usage_error_naming_the_file(
     result = project.run()
     assert result.ret == 4
     result.stderr.fnmatch_lines([f"ERROR: {pytester.path / 'readiness.toml'}: not UTF-8 text*"])
+
+
+def test_a_team_declares_its_own_categories_after_the_shipped_ones(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.readiness]\ncategories = ["perf", "sec"]\n')
+    config = load(tmp_path)
+    assert config.categories == ("gate", "db", "infra", "feature", "docs", "perf", "sec")
+    assert config.phases == config.categories
+
+
+@pytest.mark.parametrize(
+    ("categories", "message"),
+    [
+        ('["post"]', "'post' cannot be a category"),
+        ('["skip"]', "'skip' cannot be a category"),
+        ('["load test"]', "'load test' cannot be a category"),
+        ('["db"]', "'db' is listed twice or is shipped"),
+        ('["perf", "perf"]', "'perf' is listed twice"),
+        ("[3]", "tool.readiness.categories must be a list of strings"),
+    ],
+)
+def test_a_category_that_cannot_be_a_marker_is_refused(
+    tmp_path: Path, categories: str, message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.readiness]\ncategories = {categories}\n")
+    with pytest.raises(pytest.UsageError, match=re.escape(message)):
+        load(tmp_path)
+
+
+def test_configured_phases_must_list_the_teams_categories_too(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.readiness]\ncategories = ["perf"]\n'
+        'phases = ["gate", "db", "infra", "feature", "docs"]\n'
+    )
+    with pytest.raises(pytest.UsageError, match="docs, perf exactly once"):
+        load(tmp_path)

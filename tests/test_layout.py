@@ -122,6 +122,7 @@ LAYERS = (
     ("runbook",),
     ("run",),
     ("report",),
+    ("scaffold",),  # `readiness init`: reads a runbook, writes config and checks
     ("plugin", "cli", ""),
 )
 

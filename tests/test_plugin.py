@@ -362,6 +362,7 @@ def test_the_json_report_follows_the_schema(project: ReadinessProject) -> None:
     assert [p["name"] for p in report["phases"]] == ["gate", "db", "infra", "feature", "docs"]
     assert report["phases"][0] == {
         "name": "gate",
+        "title": "Code Quality Gates",
         "order": 1,
         "status": "passed",
         "items": 2,

@@ -54,7 +54,7 @@ def test_collect_only_shows_every_runbook_line_with_its_binding(runbook_project)
     lines = [line for line in result.outlines if " -- " in line]
     assert len(lines) == 31
     assert lines[0] == (
-        "[Code Quality Gates] Build: PASSING (`npm run build` exit code 0) -- automated by "
+        "[Code Quality Gates] Build: PASSING (npm run build exit code 0) -- automated by "
         "checks/test_checks.py::test_build"
     )
     assert lines[-1] == (

@@ -104,13 +104,14 @@ def test_without_pytest_html_writing_ours_the_html_report_is_still_this_runs(
 
 def test_collect_only_writes_no_report_and_no_history(project: ReadinessProject) -> None:
     _first_a_go(project)
-    before = project.text(suffix="json")
+    before = {suffix: project.text(suffix=suffix) for suffix in ("json", "md", "html")}
     runs = project.pytester.path / "reports" / "history" / "local"
     count = len(list(runs.glob("*.json")))
     result = project.run("--collect-only", "-q")
     assert result.ret == 0
-    assert project.text(suffix="json") == before
+    assert {suffix: project.text(suffix=suffix) for suffix in before} == before
     assert len(list(runs.glob("*.json"))) == count
+    assert [p.name for p in (project.pytester.path / "reports").glob(".*")] == []
 
 
 @pytest.mark.parametrize(
@@ -126,13 +127,13 @@ def test_a_usage_error_writes_no_report_and_no_history(
     project: ReadinessProject, source: str, args: tuple[str, ...]
 ) -> None:
     _first_a_go(project)
-    before = project.text(suffix="json")
+    before = {suffix: project.text(suffix=suffix) for suffix in ("json", "md", "html")}
     runs = project.pytester.path / "reports" / "history" / "local"
     count = len(list(runs.glob("*.json")))
     project.checks(source)
     result = project.run(*args)
     assert result.ret == 4
-    assert project.text(suffix="json") == before
+    assert {suffix: project.text(suffix=suffix) for suffix in before} == before
     assert len(list(runs.glob("*.json"))) == count
 
 

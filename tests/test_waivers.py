@@ -122,7 +122,7 @@ def test_a_waiver_file_is_read_with_toml_dates_or_date_strings(tmp_path, lines):
         (
             ("Accessibility: <5 serious violations", "Acessibility: <5 violations"),
             "entry 2 ('Acessibility: <5 violations'): unknown runbook line; closest runbook line: "
-            "'Accessibility: <5 serious violations (`npm run test:a11y`)' (line 15)",
+            "'Accessibility: <5 serious violations (npm run test:a11y)' (line 15)",
         ),
         (
             ("expires = 2026-12-01", 'expires = "next week"'),

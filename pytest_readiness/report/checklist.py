@@ -24,20 +24,21 @@ TICKED = frozenset({Outcome.PASSED, Outcome.SIGNED_OFF, Outcome.WAIVED})
 
 def render_checklist(
     lines: Sequence[RunbookLine],
-    outcomes: Mapping[str, Outcome | str],
+    outcomes: Mapping[str | int, Outcome | str],
     *,
     verdict: str,
     summary: str = "",
-    notes: Mapping[str, str] | None = None,
+    notes: Mapping[str | int, str] | None = None,
 ) -> str:
     """Markdown of `lines` under their headings, ticked by `outcomes` (title -> outcome).
 
     Titles are matched like check titles (see `runbook.normalise`), so either the
-    check's marker title or the line as written works. `notes` (title -> text) are
-    appended after an em dash, e.g. the failure reason or who signed off.
+    check's marker title or the line as written works; a runbook line number names one
+    of several identical lines. `notes` (title or line number -> text) are appended after
+    an em dash, e.g. the failure reason or who signed off. Lines keep the team's Markdown.
     """
-    ticked = {normalise(title): Outcome(outcome) in TICKED for title, outcome in outcomes.items()}
-    noted = {normalise(title): inline(text) for title, text in (notes or {}).items()}
+    ticked = {_key(title): Outcome(outcome) in TICKED for title, outcome in outcomes.items()}
+    noted = {_key(title): inline(text) for title, text in (notes or {}).items()}
     out = [f"**Verdict: {verdict}**"]
     if summary:
         out += ["", inline(summary)]
@@ -48,10 +49,14 @@ def render_checklist(
             out += [text for heading in new_headings for text in ("", heading)]
             out.append("")
         shown = line.heading_path
-        box = "x" if ticked.get(line.key, False) else " "
-        note = noted.get(line.key)
-        out.append(f"- [{box}] {line.text}" + (f" — {note}" if note else ""))
+        box = "x" if ticked.get(line.line_number, ticked.get(line.key, False)) else " "
+        note = noted.get(line.line_number, noted.get(line.key))
+        out.append(f"- [{box}] {line.markdown or line.text}" + (f" — {note}" if note else ""))
     return "\n".join(out) + "\n"
+
+
+def _key(title: str | int) -> str | int:
+    return title if isinstance(title, int) else normalise(title)
 
 
 def _headings_to_open(shown: tuple[str, ...], line: RunbookLine) -> list[str]:
@@ -59,10 +64,11 @@ def _headings_to_open(shown: tuple[str, ...], line: RunbookLine) -> list[str]:
     if shown == path:
         return []
     levels = line.heading_levels or tuple(range(1, len(path) + 1))
+    written = line.heading_markdown if len(line.heading_markdown) == len(path) else path
     common = 0
     while common < min(len(shown), len(path)) and shown[common] == path[common]:
         common += 1
-    return [f"{'#' * levels[i]} {path[i]}" for i in range(common, len(path))]
+    return [f"{'#' * levels[i]} {written[i]}" for i in range(common, len(path))]
 
 
 def checklist_sections(
@@ -83,14 +89,14 @@ def checklist_sections(
     return [(path, tuple(group)) for path, group in sections]
 
 
-def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
-    """Runbook line text -> outcome, for `checklist_markdown.render_checklist`.
+def outcomes_by_title(items: Iterable[Item]) -> dict[str | int, Outcome]:
+    """Runbook line number (else title) -> outcome, for `render_checklist`.
 
     A line automated by several parametrized items is ticked only when all of them are.
     """
-    result: dict[str, Outcome] = {}
+    result: dict[str | int, Outcome] = {}
     for item in items:
-        title = _line_text(item)
+        title = _line_key(item)
         previous = result.get(title)
         if previous is None or (previous.is_ok and not item.outcome.is_ok):
             result[title] = item.outcome
@@ -99,15 +105,15 @@ def outcomes_by_title(items: Iterable[Item]) -> dict[str, Outcome]:
 
 def render_runbook_checklist(source: RunbookSource, report: Report) -> str:
     """The runbook's checklist for `reports/readiness-<env>.md`, ticked from the report."""
-    notes = {
-        _line_text(item): item.reason
+    notes: dict[str | int, str] = {
+        _line_key(item): item.reason
         for item in report.items
         if item.reason and item.outcome is not Outcome.PASSED
     }
-    checked = {_line_text(item) for item in report.items}
+    checked = {_line_key(item) for item in report.items}
     lines = source.runbook.checklist(report.stage, optional=True)
     return render_checklist(
-        tuple(line for line in lines if not line.optional or line.text in checked),
+        tuple(line for line in lines if not line.optional or line.line_number in checked),
         outcomes_by_title(report.items),
         verdict=_verdict_line(report),
         summary=report.sentence,
@@ -125,9 +131,10 @@ def _ordered_unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _line_text(item: Item) -> str:
+def _line_key(item: Item) -> str | int:
+    """The item's runbook line number: identical lines under two headings are two lines."""
     line = item.extra.get("runbook_line")
-    return str(line["text"]) if isinstance(line, dict) else item.title
+    return int(line["line"]) if isinstance(line, dict) else item.title
 
 
 def _line_number(item: Item) -> int:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Report
+from pytest_readiness.model import Item, Report
 from pytest_readiness.redact import Redactor
 from pytest_readiness.report.files import atomic_write
 from pytest_readiness.run.session import ReadinessSession
@@ -54,7 +54,6 @@ def junit_properties(readiness: ReadinessSession, nodeid: str) -> list[tuple[str
     spec = readiness.spec(nodeid)
     if spec is None:
         return []
-    phase = readiness.phase_name(spec.phase)
     record = readiness.records.get(nodeid)
     if nodeid in readiness.not_run or record is None or record.outcome is None:
         outcome = "not-run"
@@ -62,7 +61,7 @@ def junit_properties(readiness: ReadinessSession, nodeid: str) -> list[tuple[str
         outcome = str(record.outcome)
     values = {
         "readiness_category": spec.category,
-        "readiness_phase": f"{spec.phase}. {CATEGORY_TITLES.get(phase, phase)}",
+        "readiness_phase": readiness.phase_label(spec.phase),
         "readiness_outcome": outcome,
         "readiness_runbook_line": spec.title,
         "readiness_blocking": "yes" if spec.blocking else "no",

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.model import CATEGORY_TITLES, Evidence
+from pytest_readiness.model import Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.page import render_summary
@@ -71,7 +71,11 @@ def publish(session: ReadinessSession, config: pytest.Config) -> None:
     recorded as a write error: the reader keeps the in-progress page, never half a page.
     """
     partial = _partial_path(session)
-    if not session.owns_reports or not partial.exists():
+    if not partial.exists():
+        return
+    if not session.owns_reports or not session.started:
+        # --collect-only or a usage error: pytest-html still wrote its page, of no run.
+        partial.unlink(missing_ok=True)
         return
     final = report_path(session.report_dir, session.env_name, "html", session.stage)
     if not _ends_the_page(partial):
@@ -259,10 +263,7 @@ def _flat(value: Any) -> str:
 
 
 def _phase_label(phase: int, session: ReadinessSession) -> str:
-    if not 0 < phase <= len(session.config.phases):
-        return ""
-    name = session.config.phases[phase - 1]
-    return f"{phase}. {CATEGORY_TITLES.get(name, name)}"
+    return session.phase_label(phase)
 
 
 def _row_outcome(report: pytest.TestReport, info: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, Report, Verdict
+from pytest_readiness.model import Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
 from pytest_readiness.report import first_day
 from pytest_readiness.report.markdown_text import inline, table_cell
@@ -41,7 +41,7 @@ def render_markdown(report: Report, redact: Redactor) -> str:
     ]
     lines += ["", "## Phases", "", "| phase | status | items |", "| --- | --- | --- |"]
     lines += [
-        f"| {p.order}. {CATEGORY_TITLES.get(p.name, p.name)} | {p.status} | {p.items} |"
+        f"| {p.order}. {p.title or p.name} | {p.status} | {p.items} |"
         for p in report.phase_summaries
     ]
     return redact.text("\n".join(lines) + "\n")

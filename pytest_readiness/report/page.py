@@ -13,11 +13,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.model import CATEGORY_TITLES, Item, Outcome, PhaseSummary, Report, Verdict
+from pytest_readiness.model import Item, Outcome, PhaseSummary, Report, Verdict
 from pytest_readiness.redact import Redactor
 from pytest_readiness.report import first_day
 from pytest_readiness.report.checklist import checklist_sections
 from pytest_readiness.report.evidence_html import render_evidence
+from pytest_readiness.report.markdown_html import has_link, inline_html
 from pytest_readiness.report.trend import render_trend
 
 SCRIPT = Path(__file__).with_name("readiness.js")
@@ -74,10 +75,7 @@ def anchor(item: Item) -> str:
 
 
 def phase_title(report: Report, order: int) -> str:
-    if not 0 < order <= len(report.phases):
-        return f"{order}. ?"
-    name = report.phases[order - 1]
-    return f"{order}. {CATEGORY_TITLES.get(name, name)}"
+    return report.numbered_phase_title(order) or f"{order}. ?"
 
 
 def _banner(report: Report) -> str:
@@ -160,8 +158,9 @@ def _runbook_checklist(items: Sequence[Item]) -> str:
 
 
 def _runbook_line(item: Item) -> str:
+    """One line of the runbook's checklist: its mark, outcome, and its Markdown as safe HTML."""
     line = item.extra.get("runbook_line")
-    text = str(line["text"]) if isinstance(line, Mapping) else item.title
+    markdown = str(line.get("markdown") or line["text"]) if isinstance(line, Mapping) else ""
     mark = "&#x2713;" if item.outcome.is_ok else "&#x2717;" if item.is_blocker else "&#x2022;"
     signoff = item.extra.get("signoff")
     valid = signoff.get("valid") if isinstance(signoff, Mapping) else None
@@ -174,8 +173,17 @@ def _runbook_line(item: Item) -> str:
     waiting = " awaiting sign-off" if item.outcome is Outcome.MANUAL else ""
     return (
         f'<li><span aria-hidden="true">{mark}</span> {_badge(item.outcome)}{who}{waiting} '
-        f'<a href="#{anchor(item)}">{escape(text)}</a></li>'
+        f"{_line_text(item, markdown)}</li>"
     )
+
+
+def _line_text(item: Item, markdown: str) -> str:
+    """The line linked to its item; a line with links of its own gets a separate link."""
+    if not markdown:
+        return f'<a href="#{anchor(item)}">{escape(item.title)}</a>'
+    if has_link(markdown):
+        return f'{inline_html(markdown)} <a href="#{anchor(item)}">(item)</a>'
+    return f'<a href="#{anchor(item)}">{inline_html(markdown)}</a>'
 
 
 def _approval_text(value: Any) -> str:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import pytest
 
-from pytest_readiness.model import Category
 from pytest_readiness.run.selection import Selection
 from pytest_readiness.run.session import CheckSpec, ReadinessSession, parse_marker
-from pytest_readiness.runbook import binding
-
-CATEGORIES = frozenset(str(c) for c in Category)
+from pytest_readiness.runbook import binding, phases
 
 
 def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
@@ -40,6 +38,8 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
         checks = [binding.Check(s.title, s.nodeid, s.category) for s in specs.values()]
         bound = binding.bind_checks(readiness.runbook, checks, readiness.stage)
         problems += [str(error) for error in bound.errors]
+        if not problems:
+            specs = _in_heading_phases(readiness, bound, specs)
     if problems:
         raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: specs[item.nodeid].phase)
@@ -48,13 +48,25 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
     readiness.set_plan(specs[item.nodeid] for item in items)
 
 
+def _in_heading_phases(
+    readiness: ReadinessSession, bound: binding.Binding, specs: dict[str, CheckSpec]
+) -> dict[str, CheckSpec]:
+    """Make the runbook's headings the run's phases; each check runs in its line's phase."""
+    readiness.phases = phases.of_binding(bound, readiness.config.raw.get("phases"))
+    return {
+        nodeid: replace(spec, phase=readiness.phases.order_of_line(bound.line_of[nodeid]))
+        for nodeid, spec in specs.items()
+    }
+
+
 def spec_of(readiness: ReadinessSession, item: pytest.Item) -> CheckSpec:
-    marks = [mark for mark in item.iter_markers() if mark.name in CATEGORIES]
+    categories = readiness.config.categories
+    marks = [mark for mark in item.iter_markers() if mark.name in categories]
     names = sorted({mark.name for mark in marks})
     if not marks:
         raise ValueError(
             f"{item.nodeid} has no category marker; add one of "
-            + ", ".join(f"@pytest.mark.{c}" for c in Category)
+            + ", ".join(f"@pytest.mark.{c}" for c in categories)
         )
     if len(marks) > 1:
         raise ValueError(

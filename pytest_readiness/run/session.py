@@ -32,6 +32,7 @@ from pytest_readiness.probes import git as commits
 from pytest_readiness.redact import Redactor
 from pytest_readiness.run.retry import Retry
 from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import phases as run_phases
 
 if TYPE_CHECKING:
     from pytest_readiness.probes.database import ReadOnlyDatabase
@@ -162,6 +163,8 @@ class ReadinessSession:
         self.interrupted = False
         self.report: Report | None = None
         self.runbook: binding.RunbookSource | None = None
+        # The categories until collection binds the checks to the runbook's headings.
+        self.phases = run_phases.of_categories(config.phases)
         # Only the process that started the run writes its reports (never a forked child).
         self.pid = os.getpid()
         # What narrowed the run (`-m db`, node ids); `selected` is None until collection ends.
@@ -224,7 +227,13 @@ class ReadinessSession:
         return self._specs.get(nodeid)
 
     def phase_name(self, order: int) -> str:
-        return self.config.phases[order - 1]
+        return self.phases.name(order)
+
+    def phase_label(self, order: int) -> str:
+        """ "2. Database Readiness": the phase's number and title, empty for no such phase."""
+        if not 0 < order <= len(self.phases.phases):
+            return ""
+        return f"{order}. {self.phases.phases[order - 1].title}"
 
     # -- fail-fast ---------------------------------------------------------------------------
 
@@ -280,6 +289,7 @@ class ReadinessSession:
             today=date.today(),
             findings=record.findings,
             failed_by_findings=record.failed_by_findings,
+            category=spec.category,
         )
 
     # -- the report --------------------------------------------------------------------------
@@ -301,7 +311,8 @@ class ReadinessSession:
             env=self.env_name,
             stage=self.stage,
             items=items,
-            phases=self.config.phases,
+            phases=self.phases.names,
+            phase_titles=self.phases.titles,
             started_at=_iso(self.started_at),
             finished_at=_iso(finished),
             complete=complete and not unfinished,
@@ -336,6 +347,9 @@ class ReadinessSession:
         bound = self.runbook_binding()
         if self.runbook is None or bound is None:
             return items, {}
+        # The same phases collection found (the same checks, the same lines), also when the
+        # run ended before collection or a worker collected for this controller.
+        self.phases = run_phases.of_binding(bound, self.config.raw.get("phases"))
         extra = binding.report_extra(
             self.runbook, bound, env=self.env_name, commit=self.commit, root=self.config.root
         )
@@ -348,6 +362,7 @@ class ReadinessSession:
             today=date.today(),
             manual_blocking=bool(self.environment.get("manual_blocking", True)),
             config=self.config,
+            phases=self.phases,
         )
         return finished, extra
 

@@ -21,6 +21,7 @@ one small file per phase and needs nothing from the controller or the scheduler.
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -40,18 +41,30 @@ PLUGIN_NAME = "readiness-budgets"
 
 
 def phase_budgets(readiness: ReadinessSession) -> dict[str, float]:
-    """The budgets by phase name: the environment's override the top level's."""
+    """The budgets by phase name: the environment's override the top level's.
+
+    A name is a category (every phase of it) or, with a runbook, a mapped heading's title.
+    """
     top = readiness.config.raw.get("phase_budgets", {})
     own = readiness.environment.get("phase_budgets", {}) or {}
     budgets = {str(k): float(v) for k, v in {**top, **own}.items()}
-    unknown = sorted(set(budgets) - set(readiness.config.phases))
+    known = [*readiness.config.phases, *_heading_names(readiness)]
+    unknown = sorted(set(budgets) - set(known))
     if unknown:
         where = readiness.config.source or "[tool.readiness]"
         raise pytest.UsageError(
             f"{where}: phase_budgets.{unknown[0]} is not a phase "
-            f"(phases: {', '.join(readiness.config.phases)})"
+            f"(phases: {', '.join(dict.fromkeys(known))})"
         )
     return budgets
+
+
+def _heading_names(readiness: ReadinessSession) -> list[str]:
+    """The titles of the runbook's headings that lines belong to (their phase headings)."""
+    if readiness.runbook is None:
+        return []
+    paths = {line.phase_path for line in readiness.runbook.runbook.lines if line.phase_path}
+    return sorted(path[-1] for path in paths)
 
 
 def budget_exceeded(budget_s: float) -> str:
@@ -102,19 +115,24 @@ class TimeBudgets:
 
     def __init__(self, readiness: ReadinessSession, shared_dir: Path | None) -> None:
         self._readiness = readiness
-        by_name = phase_budgets(readiness)
-        self._budgets = {
-            order: by_name[name]
-            for order, name in enumerate(readiness.config.phases, start=1)
-            if name in by_name
-        }
+        self._by_name = phase_budgets(readiness)
         self._clock = PhaseClock(shared_dir)
         self._alarm = Alarm()
 
     @property
     def any(self) -> bool:
         """True when some phase has a budget."""
-        return bool(self._budgets)
+        return bool(self._by_name)
+
+    @functools.cached_property
+    def _budgets(self) -> dict[int, float]:
+        """Budget by phase number, asked once the plan fixed the phases (first item)."""
+        budgets = {}
+        for order, phase in enumerate(self._readiness.phases.phases, start=1):
+            budget = self._by_name.get(phase.name, self._by_name.get(phase.category or ""))
+            if budget is not None:
+                budgets[order] = budget
+        return budgets
 
     def deadline(self, item: pytest.Item) -> tuple[float, float] | None:
         """(deadline, budget) of the item's phase, or None when the phase has no budget."""

@@ -37,6 +37,7 @@ import pytest
 from pytest_readiness.run.fixtures import READINESS_SESSION
 from pytest_readiness.run.phase_barrier import PhaseBarrierScheduling, PhaseMapError
 from pytest_readiness.run.session import CheckSpec, ReadinessSession
+from pytest_readiness.runbook.phases import Phase, Phases
 
 #: ``workerinput`` key carrying the directory where workers write their phase maps.
 PHASE_DIR_KEY = "readiness_phase_dir"
@@ -87,6 +88,8 @@ class XdistPhaseHooks:
             return
         shared = _read_shared(self.phase_dir, node.gateway.id)
         readiness.set_plan(CheckSpec.from_dict(raw) for raw in shared.get("plan", ()))
+        if shared.get("phase_plan"):
+            readiness.phases = Phases(tuple(Phase.from_dict(raw) for raw in shared["phase_plan"]))
         readiness.select(ids)  # what the worker kept after -m, -k, --deselect...
         for nodeid, reason in (shared.get("problems") or {}).items():
             readiness.collection_problem(nodeid, reason)
@@ -186,6 +189,7 @@ def write_phase_map(
     readiness = config.stash.get(READINESS_SESSION, None)
     if readiness is not None:
         shared["plan"] = [spec.to_dict() for spec in readiness.plan]
+        shared["phase_plan"] = [phase.to_dict() for phase in readiness.phases.phases]
         shared["problems"] = readiness.collection_problems
     path = Path(workerinput[PHASE_DIR_KEY]) / f"{workerinput['workerid']}.json"
     _write_json_atomically(path, shared)

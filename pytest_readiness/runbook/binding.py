@@ -28,6 +28,7 @@ from pytest_readiness.runbook import signoffs, waivers
 from pytest_readiness.runbook.lines import Binding as Binding
 from pytest_readiness.runbook.lines import Check as Check
 from pytest_readiness.runbook.lines import Runbook, RunbookLine
+from pytest_readiness.runbook.phases import Phases, of_binding
 from pytest_readiness.runbook.records import RecordError
 from pytest_readiness.runbook.signoffs import SignOff, SignOffReview
 from pytest_readiness.runbook.waivers import Waiver
@@ -65,7 +66,7 @@ def load_source(config: ReadinessConfig) -> RunbookSource | None:
     if not path.is_file():
         raise RunbookSetupError(f"{where}: runbook {str(name)!r} does not exist ({path})")
     try:
-        sections = runbook.sections_from_config(config.raw.get("sections"))
+        sections = runbook.sections_from_config(config.raw.get("sections"), config.categories)
     except runbook.SectionsError as exc:
         raise RunbookSetupError(f"{where}: {exc}") from None
     try:
@@ -156,19 +157,23 @@ def finish_items(
     today: date,
     manual_blocking: bool,
     config: ReadinessConfig,
+    phases: Phases | None = None,
 ) -> tuple[Item, ...]:
     """The run's items plus one per manual line, with sign-offs and waivers applied.
 
     Check items keep their outcome unless a valid waiver turns a failure into `waived`;
     manual lines are `signed-off` with a valid sign-off, else `manual` ("awaiting
-    sign-off"), blocking when `manual_blocking`. Sorted by phase, then runbook line.
+    sign-off"), blocking when `manual_blocking`, in the phase of their heading (`phases`,
+    by default the binding's headings in runbook order). Sorted by phase, then runbook line.
     """
+    phases = phases or of_binding(binding)
     review = _review(source, binding, env, commit, config.root)
     finished = [_finish_check(item, binding, source, env, today) for item in items]
     for line in binding.manual:
-        # Post-deploy lines have no category of their own: they come after every phase.
+        # Post-deploy lines have no category of their own: they take the last one's.
         category = line.category or config.phases[-1]
-        manual = _manual_item(line, config.phase_of(category), category, manual_blocking, review)
+        phase = phases.order_of_line(line)
+        manual = _manual_item(line, phase, category, manual_blocking, review)
         finished.append(_apply_waiver(manual, line, source, env, today))
     return tuple(sorted(finished, key=_run_order))
 
@@ -199,12 +204,17 @@ def waives_failure(
     *,
     env: str,
     today: date,
+    category: str | None = None,
     findings: Sequence[Finding] = (),
     failed_by_findings: bool = False,
 ) -> bool:
-    """True when current waivers cover `title`'s failure (the whole line, or each blocking
-    finding it failed on): fail-fast should not stop on it."""
-    decision = waivers.decide(Outcome.FAILED, source.waivers, title=title, env=env, today=today)
+    """True when current waivers cover the failure of the line the check `title` (of
+    `category`) binds to (the whole line, or each blocking finding it failed on): fail-fast
+    should not stop on it."""
+    line = source.runbook.line_of_check(title, category)
+    decision = waivers.decide(
+        Outcome.FAILED, source.waivers, title=title, env=env, today=today, line=line
+    )
     if decision.outcome is Outcome.WAIVED:
         return True
     by_findings = waivers.decide_findings(
@@ -215,6 +225,7 @@ def waives_failure(
         title=title,
         env=env,
         today=today,
+        line=line,
     )
     return by_findings.outcome is Outcome.PASSED
 
@@ -238,6 +249,8 @@ def _finish_check(
     if line is None:
         return item
     bound = _with_extra(item, runbook_line=line.to_dict(), signoff=None, waiver=None)
+    plain = runbook.plain_text(item.title)  # a title may repeat the line's Markdown
+    bound = bound if plain == item.title else replace(bound, title=plain)
     return _apply_waiver(
         _apply_finding_waivers(bound, line, source, env, today), line, source, env, today
     )
@@ -256,6 +269,7 @@ def _apply_finding_waivers(
         title=line.text,
         env=env,
         today=today,
+        line=line,
     )
     if not decision.reviewed:
         return item
@@ -274,7 +288,7 @@ def _apply_finding_waivers(
 def _manual_item(
     line: RunbookLine, phase: int, category: str, blocking: bool, review: SignOffReview
 ) -> Item:
-    status = review.for_title(line.text)
+    status = review.for_line(line)
     return Item(
         id=f"{MANUAL_ID_PREFIX}:{line.line_number}",
         title=line.text,
@@ -290,7 +304,9 @@ def _manual_item(
 def _apply_waiver(
     item: Item, line: RunbookLine, source: RunbookSource, env: str, today: date
 ) -> Item:
-    decision = waivers.decide(item.outcome, source.waivers, title=line.text, env=env, today=today)
+    decision = waivers.decide(
+        item.outcome, source.waivers, title=line.text, env=env, today=today, line=line
+    )
     waiver = decision.to_dict()
     if waiver is None:
         return item

@@ -5,18 +5,24 @@ and so does every numbered step that says "required" ("5. CEO approval required"
 Other numbered steps, and bullets nested under a numbered step, are optional lines: listed
 only when a check automates them.
 Headings map to a category (`gate`, `db`, ...), to the stage `post`, or to `ignore`
-through the `sections` table; the nearest mapped heading above a line decides.
+through the `sections` table; the nearest mapped heading above a line decides, and that
+heading is the line's phase.
 
-Matching a check title to a line ignores whitespace, case, trailing punctuation, inline
-code backticks and `**`. It also ignores a trailing parenthesised part that contains
-inline code, because runbooks append the command there: the line
-"Build: PASSING (`npm run build` exit code 0)" is matched by the title "Build: PASSING".
-A parenthesised part without inline code ("(none in code)") is part of the title.
+A line's text is its rendered plain text: emphasis and code marks dropped, links as their
+text, HTML comments and tags removed, whitespace collapsed; `markdown` keeps what the team
+wrote. Matching a title to a line renders the title the same way and ignores whitespace,
+case, trailing punctuation, inline code backticks and `**`. It also ignores a trailing
+parenthesised part that contains inline code, because runbooks append the command there:
+the line "Build: PASSING (`npm run build` exit code 0)" is matched by the title
+"Build: PASSING". A parenthesised part without inline code ("(none in code)") is part of
+the title. When the same text is a line under two headings, a title names one of them by
+heading path: "Back-end > Other (treat as last resort)".
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +32,7 @@ from typing import TYPE_CHECKING
 from pytest_readiness.model import Category
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 POST = "post"
@@ -47,11 +54,15 @@ DEFAULT_SECTIONS: Mapping[str, str] = {
 ROLLBACK_HEADING = "Rollback Procedure"
 
 SECTION_VALUES: tuple[str, ...] = (*(str(c) for c in Category), POST, IGNORE)
+# Between the headings and the text of a title that names one of several identical lines.
+HEADING_SEPARATOR = " > "
 
 _TASK = re.compile(r"^\[(?P<mark>[ xX])\](?:\s+|$)")
 _REQUIRED = re.compile(r"(?<!\bnot )\brequired\b", re.IGNORECASE)
 _TRAILING_CODE_PARENS = re.compile(r"\s*\([^()]*`[^()]*\)\s*$")
 _TRAILING_PUNCTUATION = ".,;:!?"
+# Characters that may start Markdown inline markup; a title without them is plain already.
+_MARKUP = re.compile(r"[`*_\[\]<>&\\!]")
 
 
 class RunbookError(Exception):
@@ -101,17 +112,18 @@ class DoubleBinding(RunbookError):
         self.checks = tuple(checks)
 
 
-class CategoryMismatch(RunbookError):
-    """A check's marker category differs from the runbook section its line sits in."""
+class AmbiguousTitle(UnknownTitle):
+    """A title (of a sign-off, waiver or check) matches several runbook lines."""
 
-    def __init__(self, check: Check, line: RunbookLine) -> None:
+    def __init__(self, title: str, candidates: Sequence[str], where: str) -> None:
+        listed = "; ".join(repr(name) for name in candidates)
         super().__init__(
-            f"check {check.nodeid} is marked {check.category!r} but its runbook line "
-            f"{line.line_number} {line.text!r} is under {line.heading_path[-1]!r} "
-            f"({line.section!r})"
+            f"{title!r} is the text of {len(candidates)} lines of {where}; name one by its "
+            f"heading path: {listed}",
+            title,
+            None,
         )
-        self.check = check
-        self.line = line
+        self.candidates = tuple(candidates)
 
 
 @dataclass(frozen=True)
@@ -127,11 +139,22 @@ class RunbookLine:
     heading_levels: tuple[int, ...] = ()
     # A numbered step that does not say "required": listed only when a check automates it.
     optional: bool = False
+    # The line as the team wrote it (Markdown, without the task box); `text` is its plain text.
+    markdown: str = ""
+    # How many headings of `heading_path` lead to the mapped one: the line's phase heading.
+    phase_depth: int = 0
+    # The headings as the team wrote them (Markdown); `heading_path` is their plain text.
+    heading_markdown: tuple[str, ...] = ()
 
     @property
     def category(self) -> str | None:
         """The category the line belongs to, or None for post-deploy and unmapped lines."""
-        return self.section if self.section in _CATEGORIES else None
+        return None if self.section in (None, POST, IGNORE) else self.section
+
+    @property
+    def phase_path(self) -> tuple[str, ...]:
+        """The headings down to the nearest mapped one (all of them when none is mapped)."""
+        return self.heading_path[: self.phase_depth] if self.phase_depth else self.heading_path
 
     @property
     def stage(self) -> str | None:
@@ -142,21 +165,24 @@ class RunbookLine:
 
     @property
     def key(self) -> str:
-        """The text as compared with check titles."""
-        return normalise(self.text)
+        """The text as compared with check titles (from the Markdown: code marks count)."""
+        return normalise(self.markdown or self.text)
+
+    @functools.cached_property
+    def keys(self) -> frozenset[str]:
+        """Every form a title may match: the Markdown's key and the plain text's."""
+        return frozenset({self.key, normalise(self.text)})
 
     def to_dict(self) -> dict[str, object]:
         return {
             "text": self.text,
+            "markdown": self.markdown or self.text,
             "heading_path": list(self.heading_path),
             "line": self.line_number,
             "section": self.section,
             "checked": self.checked,
             "step": self.step,
         }
-
-
-_CATEGORIES = frozenset(str(c) for c in Category)
 
 
 @dataclass(frozen=True)
@@ -199,10 +225,13 @@ class Runbook:
         return tuple(line for line in self.lines if line.section is None and not line.optional)
 
     def find(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
-        """The first line whose normalised text equals the normalised title."""
-        key = normalise(title)
-        pool = self.checklist() if lines is None else lines
-        return next((line for line in pool if line.key == key), None)
+        """The first line the title names (its text, or heading path and text)."""
+        found = resolve(title, self.checklist() if lines is None else lines)
+        return found[0] if found else None
+
+    def line_of_check(self, title: str, category: str | None = None) -> RunbookLine | None:
+        """The line a check with this title and category binds to (see `bind`)."""
+        return _line_for(Check(title, "", category), self.checklist(optional=True))
 
     def closest(self, title: str, lines: Sequence[RunbookLine] | None = None) -> RunbookLine | None:
         """The line most similar to `title` (difflib), for "did you mean" messages."""
@@ -210,10 +239,14 @@ class Runbook:
         return closest_line(title, pool)
 
     def require(self, title: str) -> RunbookLine:
-        """The line for `title`, or `UnknownTitle` naming the closest line."""
-        line = self.find(title)
-        if line is not None:
-            return line
+        """The one line `title` names; `UnknownTitle` names the closest line, and
+        `AmbiguousTitle` lists every line it could mean by heading path."""
+        pool = self.checklist()
+        found = resolve(title, pool)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise AmbiguousTitle(title, [name_of(line, pool) for line in found], self.where)
         near = self.closest(title)
         raise UnknownTitle(
             f"{title!r} is not a checklist line of {self.where}; {describe_closest(near)}",
@@ -222,13 +255,95 @@ class Runbook:
         )
 
 
+def resolve(title: str, lines: Iterable[RunbookLine]) -> tuple[RunbookLine, ...]:
+    """Every line `title` names: by its text, else by "Heading > ... > text".
+
+    The headings of such a title must appear in the line's heading path in that order;
+    the nearest one alone is usually enough.
+    """
+    pool = tuple(lines)
+    key = normalise(title)
+    found = tuple(line for line in pool if key in line.keys)
+    if found or HEADING_SEPARATOR not in title:
+        return found
+    parts = title.split(HEADING_SEPARATOR)
+    named: list[RunbookLine] = []
+    for cut in range(1, len(parts)):
+        headings = [_heading_key(part) for part in parts[:cut]]
+        text = normalise(HEADING_SEPARATOR.join(parts[cut:]))
+        named += (
+            line
+            for line in pool
+            if text in line.keys and _under(line, headings) and line not in named
+        )
+    return tuple(named)
+
+
+def name_of(line: RunbookLine, lines: Iterable[RunbookLine]) -> str:
+    """The shortest title naming only `line`: its text, else nearest headings > text."""
+    pool = tuple(lines)
+    if resolve(line.text, pool) == (line,):
+        return line.text
+    for depth in range(1, len(line.heading_path) + 1):
+        name = HEADING_SEPARATOR.join((*line.heading_path[-depth:], line.text))
+        if resolve(name, pool) == (line,):
+            return name
+    return HEADING_SEPARATOR.join((*line.heading_path, line.text))
+
+
+def _under(line: RunbookLine, headings: Sequence[str]) -> bool:
+    """True when `headings` (keys) appear in the line's heading path, in order."""
+    path = iter(_heading_key(heading) for heading in line.heading_path)
+    return all(any(key == step for step in path) for key in headings)
+
+
 def normalise(text: str) -> str:
     """The comparable form of a title: see the module docstring for what is ignored."""
-    flat = " ".join(text.split())
+    flat = " ".join(_key_text(text).split())
     flat = _TRAILING_CODE_PARENS.sub("", flat)
     flat = flat.replace("`", "").replace("**", "")
     flat = " ".join(flat.split()).casefold()
     return flat.rstrip(_TRAILING_PUNCTUATION + " ")
+
+
+def plain_text(text: str) -> str:
+    """A title as plain text: Markdown marks, link targets, HTML tags and comments gone."""
+    return _rendered(text, code_marks=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_text(text: str) -> str:
+    """The title rendered as Markdown inline text, inline code kept in backticks."""
+    return _rendered(text, code_marks=True)
+
+
+def _rendered(text: str, *, code_marks: bool) -> str:
+    if not _MARKUP.search(text):
+        return text
+    tokens = _markdown().parseInline(text)
+    return _plain(tokens[0].children or (), code_marks=code_marks) if tokens else text
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # only runs that have a runbook pay for the parser
+
+    return MarkdownIt("commonmark")
+
+
+def _plain(children: Sequence[Token], *, code_marks: bool = False) -> str:
+    """Rendered plain text of inline tokens: marks, link targets, HTML tags and comments gone."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "text_special"):
+            parts.append(child.content)
+        elif child.type == "code_inline":
+            parts.append(f"`{child.content}`" if code_marks else child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_plain(child.children or (), code_marks=code_marks))
+    return " ".join("".join(parts).split())
 
 
 def closest_line(title: str, lines: Iterable[RunbookLine]) -> RunbookLine | None:
@@ -243,21 +358,34 @@ def closest_line(title: str, lines: Iterable[RunbookLine]) -> RunbookLine | None
 
 
 def describe_closest(line: RunbookLine | None) -> str:
+    """ "closest runbook line: '...' (line N)", for a title that matched nothing."""
     if line is None:
         return "the runbook has no checklist lines"
     return f"closest runbook line: {line.text!r} (line {line.line_number})"
 
 
-def sections_from_config(table: Mapping[str, object] | None) -> dict[str, str]:
-    """Defaults overlaid with the config's `sections` table, validated."""
+def sections_from_config(
+    table: Mapping[str, object] | None, categories: Iterable[str] = ()
+) -> dict[str, str]:
+    """Defaults overlaid with the config's `sections` table, validated.
+
+    `categories` are the team's own (config key `categories`), accepted besides the shipped.
+    """
+    values = section_values(categories)
     merged = {heading: str(value) for heading, value in DEFAULT_SECTIONS.items()}
     for heading, value in (table or {}).items():
-        if not isinstance(value, str) or value not in SECTION_VALUES:
+        if not isinstance(value, str) or value not in values:
             raise SectionsError(
-                f"sections.{heading!r} must be one of {', '.join(SECTION_VALUES)}, got {value!r}"
+                f"sections.{heading!r} must be one of {', '.join(values)}, got {value!r}"
             )
         merged[heading] = value
     return merged
+
+
+def section_values(categories: Iterable[str] = ()) -> tuple[str, ...]:
+    """What a heading may map to: the shipped and the team's categories, `post`, `ignore`."""
+    own = tuple(c for c in categories if c not in SECTION_VALUES)
+    return (*SECTION_VALUES[:-2], *own, POST, IGNORE)
 
 
 def parse(
@@ -265,18 +393,16 @@ def parse(
 ) -> Runbook:
     """Every task-list line and required numbered step of a Markdown runbook, in order."""
     mapping = {_heading_key(k): str(v) for k, v in (sections or DEFAULT_SECTIONS).items()}
-    from markdown_it import MarkdownIt  # only runs that have a runbook pay for the parser
-
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = _markdown().parse(text)
     lines: list[RunbookLine] = []
-    path: list[tuple[int, str]] = []
+    path: list[tuple[int, str, str]] = []
     lists: list[str] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
             level = int(token.tag[1:])
-            title = tokens[index + 1].content.strip()
-            path = [(lvl, t) for lvl, t in path if lvl < level]
-            path.append((level, title))
+            heading = tokens[index + 1]
+            path = [entry for entry in path if entry[0] < level]
+            path.append((level, _plain(heading.children or ()), heading.content.strip()))
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             lists.append(token.type)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
@@ -315,7 +441,7 @@ def _list_line(
     tokens: Sequence[Token],
     index: int,
     ordered: bool,
-    path: Sequence[tuple[int, str]],
+    path: Sequence[tuple[int, str, str]],
     mapping: Mapping[str, str],
 ) -> RunbookLine | None:
     if index + 2 >= len(tokens) or tokens[index + 1].type != "paragraph_open":
@@ -325,28 +451,36 @@ def _list_line(
     task = _TASK.match(content)
     if task is None and not ordered:
         return None
-    text = content[task.end() :] if task else content
+    markdown = content[task.end() :] if task else content
+    plain = _plain(inline.children or ())
+    plain_task = _TASK.match(plain) if task else None
+    text = plain[plain_task.end() :].strip() if plain_task else plain
     if not text:
         return None
-    headings = tuple(title for _, title in path)
+    headings = tuple(title for _, title, _ in path)
+    depth, section = _section_for(headings, mapping)
     return RunbookLine(
-        heading_levels=tuple(level for level, _ in path),
+        heading_levels=tuple(level for level, _, _ in path),
         text=text,
         heading_path=headings,
         line_number=_line_of(inline),
-        section=_section_for(headings, mapping),
+        section=section,
         checked=bool(task and task.group("mark") in "xX"),
         step=task is None,
-        optional=task is None and not _REQUIRED.search(content),
+        optional=task is None and not _REQUIRED.search(text),
+        markdown=markdown,
+        phase_depth=depth,
+        heading_markdown=tuple(written for _, _, written in path),
     )
 
 
-def _section_for(headings: Sequence[str], mapping: Mapping[str, str]) -> str | None:
-    for heading in reversed(headings):
-        value = mapping.get(_heading_key(heading))
+def _section_for(headings: Sequence[str], mapping: Mapping[str, str]) -> tuple[int, str | None]:
+    """The nearest mapped heading: how deep it sits, and what it maps to."""
+    for depth in range(len(headings), 0, -1):
+        value = mapping.get(_heading_key(headings[depth - 1]))
         if value is not None:
-            return value
-    return None
+            return depth, value
+    return 0, None
 
 
 def _heading_key(heading: str) -> str:
@@ -413,7 +547,8 @@ def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) ->
     """Bind each check to its runbook line; lines without checks are manual.
 
     A title matching several identical lines binds to the first one in the check's
-    category (else the first one); the others stay manual.
+    category (else the first one); the others stay manual. A check's category and its
+    line's heading may differ: the heading decides the phase, the marker the category.
     """
     lines = runbook.checklist(optional=True)
     claimed: dict[RunbookLine, list[Check]] = {}
@@ -424,8 +559,6 @@ def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) ->
         if line is None:
             errors.append(UnboundCheck(check, closest_line(check.title, lines), runbook.where))
             continue
-        if check.category and line.category and not line.step and check.category != line.category:
-            errors.append(CategoryMismatch(check, line))
         claimed.setdefault(line, []).append(check)
         line_of[check.nodeid] = line
     for line, bound in claimed.items():
@@ -441,15 +574,14 @@ def bind(runbook: Runbook, checks: Iterable[Check], stage: str | None = None) ->
 
 
 def _line_for(check: Check, lines: Sequence[RunbookLine]) -> RunbookLine | None:
-    key = normalise(check.title)
-    matches = [line for line in lines if line.key == key]
+    matches = resolve(check.title, lines)
     same_category = [line for line in matches if line.category == check.category]
-    preferred = same_category or matches
+    preferred = same_category or list(matches)
     return preferred[0] if preferred else None
 
 
 def _nodeids_of(error: RunbookError) -> tuple[str, ...]:
-    if isinstance(error, UnboundCheck | CategoryMismatch):
+    if isinstance(error, UnboundCheck):
         return (error.check.nodeid,)
     if isinstance(error, DoubleBinding):
         return tuple(c.nodeid for c in error.checks)

@@ -16,7 +16,13 @@ from typing import Any
 
 from pytest_readiness.model import Outcome
 from pytest_readiness.probes.git import same_commit
-from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.lines import (
+    RunbookLine,
+    closest_line,
+    describe_closest,
+    name_of,
+    resolve,
+)
 from pytest_readiness.runbook.records import (
     RecordError,
     append_entry,
@@ -125,11 +131,16 @@ class LineSignOff:
 class SignOffReview:
     """Every sign-off sorted: per runbook line, plus those for lines the runbook lacks."""
 
-    lines: Mapping[str, LineSignOff]
+    lines: Mapping[RunbookLine, LineSignOff]
     orphans: tuple[Rejected, ...] = ()
 
+    def for_line(self, line: RunbookLine) -> LineSignOff:
+        return self.lines.get(line, LineSignOff())
+
     def for_title(self, title: str) -> LineSignOff:
-        return self.lines.get(normalise(title), LineSignOff())
+        """What the sign-offs say about the first line `title` names."""
+        found = resolve(title, self.lines)
+        return self.lines[found[0]] if found else LineSignOff()
 
 
 def load(path: Path) -> tuple[SignOff, ...]:
@@ -160,27 +171,34 @@ def review(
     demands the same commit, `commits.code_unchanged_since` also accepts later commits
     that only changed the record files. The latest valid sign-off wins.
     """
-    keys = {line.key for line in lines}
-    valid: dict[str, SignOff] = {}
-    rejected: dict[str, list[Rejected]] = {}
+    valid: dict[RunbookLine, SignOff] = {}
+    rejected: dict[RunbookLine, list[Rejected]] = {}
     orphans: list[Rejected] = []
     for signoff in sorted(signoffs, key=lambda s: s.when):
-        key = normalise(signoff.item)
-        if key not in keys:
-            near = describe_closest(closest_line(signoff.item, lines))
-            orphans.append(Rejected(signoff, f"{signoff.item!r} is not a runbook line; {near}"))
+        found = resolve(signoff.item, lines)
+        if len(found) != 1:
+            orphans.append(Rejected(signoff, _not_one_line(signoff.item, found, lines)))
             continue
+        line = found[0]
         problem = _why_not(signoff, env, commit, counts_at)
         if problem:
-            rejected.setdefault(key, []).append(Rejected(signoff, problem))
+            rejected.setdefault(line, []).append(Rejected(signoff, problem))
         else:
-            valid[key] = signoff
+            valid[line] = signoff
     result = {
-        key: LineSignOff(valid.get(key), tuple(rejected.get(key, ())))
-        for key in keys
-        if key in valid or key in rejected
+        line: LineSignOff(valid.get(line), tuple(rejected.get(line, ())))
+        for line in lines
+        if line in valid or line in rejected
     }
     return SignOffReview(result, tuple(orphans))
+
+
+def _not_one_line(item: str, found: Sequence[RunbookLine], lines: Sequence[RunbookLine]) -> str:
+    """Why a sign-off names no line: none has its text, or several do (name one by path)."""
+    if not found:
+        return f"{item!r} is not a runbook line; {describe_closest(closest_line(item, lines))}"
+    names = "; ".join(repr(name_of(line, lines)) for line in found)
+    return f"{item!r} is the text of {len(found)} runbook lines; name one: {names}"
 
 
 def _why_not(signoff: SignOff, env: str, commit: str, counts_at: CommitMatch) -> str:

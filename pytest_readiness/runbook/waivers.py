@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import Finding, Outcome
-from pytest_readiness.runbook.lines import RunbookLine, closest_line, describe_closest, normalise
+from pytest_readiness.runbook.lines import (
+    RunbookLine,
+    closest_line,
+    describe_closest,
+    name_of,
+    normalise,
+    resolve,
+)
 from pytest_readiness.runbook.records import RecordError, check_keys, read_entries, require_text
 
 DEFAULT_PATH = "readiness/waivers.toml"
@@ -90,10 +97,17 @@ def load(
 
 
 def decide(
-    outcome: Outcome, waivers: Iterable[Waiver], *, title: str, env: str, today: date
+    outcome: Outcome,
+    waivers: Iterable[Waiver],
+    *,
+    title: str,
+    env: str,
+    today: date,
+    line: RunbookLine | None = None,
 ) -> WaiverDecision:
-    """Apply the waivers for `title` in `env` to the line's outcome as of `today`."""
-    mine = _for_line(waivers, title, env, findings=False)
+    """Apply the waivers for `title` (or `line`, named by heading path) in `env` to the
+    line's outcome as of `today`."""
+    mine = _for_line(waivers, title, env, findings=False, line=line)
     if not mine:
         return WaiverDecision(outcome)
     current = [w for w in mine if not w.expired(today)]
@@ -142,10 +156,11 @@ def decide_findings(
     title: str,
     env: str,
     today: date,
+    line: RunbookLine | None = None,
 ) -> FindingsDecision:
     """Apply the finding waivers for `title` in `env`: a line that failed on blocking
     findings alone passes once each of them is under a current waiver."""
-    mine = _for_line(waivers, title, env, findings=True)
+    mine = _for_line(waivers, title, env, findings=True, line=line)
     if not mine:
         return FindingsDecision(outcome)
     keys = {finding.key for finding in findings}
@@ -177,14 +192,28 @@ def _review_finding(waiver: Waiver, keys: Collection[str], today: date) -> Findi
     )
 
 
-def _for_line(waivers: Iterable[Waiver], title: str, env: str, *, findings: bool) -> list[Waiver]:
+def _for_line(
+    waivers: Iterable[Waiver],
+    title: str,
+    env: str,
+    *,
+    findings: bool,
+    line: RunbookLine | None = None,
+) -> list[Waiver]:
     """The waivers of one line in one env: those for the whole line, or those for findings."""
     key = normalise(title)
     return [
         w
         for w in waivers
-        if w.env == env and normalise(w.item) == key and (w.finding is not None) == findings
+        if w.env == env and _names(w, key, line) and (w.finding is not None) == findings
     ]
+
+
+def _names(waiver: Waiver, key: str, line: RunbookLine | None) -> bool:
+    """True when the waiver's item is the title, or names `line` by its heading path."""
+    if normalise(waiver.item) == key:
+        return True
+    return line is not None and bool(resolve(waiver.item, (line,)))
 
 
 def decide_all(
@@ -206,10 +235,15 @@ def _parse(
 ) -> Waiver:
     check_keys(path, number, raw, KEYS)
     item = require_text(path, number, raw, "item")
-    keys = {line.key for line in lines}
-    if normalise(item) not in keys:
+    found = resolve(item, lines)
+    if not found:
         near = describe_closest(closest_line(item, lines))
         raise RecordError(path, number, f"unknown runbook line; {near}", item)
+    if len(found) > 1:
+        names = "; ".join(repr(name_of(line, lines)) for line in found)
+        raise RecordError(
+            path, number, f"the text of {len(found)} runbook lines; name one: {names}", item
+        )
     env = require_text(path, number, raw, "env")
     if envs is not None and env not in envs:
         known = ", ".join(sorted(envs))
