@@ -85,9 +85,9 @@ def test_monitoring(readiness_env, http_client, evidence):
 @pytest.mark.infra("Secrets: All in GitHub Secrets/Vault (none in code)")
 def test_secrets_not_in_code(readiness_env, evidence):
     workspace = readiness_env.workspace
-    evidence.expect(
-        all_of(env_files.tracked_env_files(workspace), secrets.scan_tracked_files(workspace))
-    )
+    lockfiles = bool(readiness_env.vars.get("secrets_include_lockfiles", False))
+    scan = secrets.scan_tracked_files(workspace, include_lockfiles=lockfiles)
+    evidence.expect(all_of(env_files.tracked_env_files(workspace), scan))
 
 
 @pytest.mark.infra("Verify Shopify Admin embedding works")

@@ -25,9 +25,10 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import config
+from pytest_readiness.model import Category
 from pytest_readiness.probes import git as commits
+from pytest_readiness.runbook import check_titles, signoffs
 from pytest_readiness.runbook import lines as runbook
-from pytest_readiness.runbook import signoffs
 from pytest_readiness.runbook.records import RecordError
 from pytest_readiness.scaffold import command as scaffold
 
@@ -91,18 +92,14 @@ def _init(args: argparse.Namespace) -> str:
 def _sign_off(args: argparse.Namespace) -> str:
     root = (args.root or _find_root(Path.cwd())).resolve()
     settings = _load_config(root)
-    book = _load_runbook(root, settings)
-    try:
-        line = book.require(args.title)
-    except runbook.UnknownTitle as exc:
-        raise Refused(str(exc)) from None
+    title = _title_to_sign(root, settings, args.title)
     if args.env not in settings.envs:
         known = ", ".join(sorted(settings.envs))
         raise Refused(f"unknown environment {args.env!r}; known environments: {known}")
     commit = _approved_commit(root, args.commit)
     record = root / str(settings.raw.get("signoffs", signoffs.DEFAULT_PATH))
     signoff = signoffs.SignOff(
-        item=runbook.name_of(line, book.checklist()),
+        item=title,
         env=args.env,
         commit=commit,
         by=args.by,
@@ -117,7 +114,7 @@ def _sign_off(args: argparse.Namespace) -> str:
     signoffs.append(record, signoff)
     shown = record.relative_to(root) if record.is_relative_to(root) else record
     return (
-        f"Recorded: {signoff.item!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
+        f"Recorded: {title!r} {signoff.describe()} for {args.env} at commit {commit[:12]} "
         f"in {shown}. Commit that file so the approval goes through review."
     )
 
@@ -136,14 +133,40 @@ def _load_config(root: Path) -> config.ReadinessConfig:
         raise Refused(str(exc)) from None
 
 
+def _title_to_sign(root: Path, settings: config.ReadinessConfig, title: str) -> str:
+    """The runbook line `title` names (by heading path where its text is not unique);
+    without a runbook, the check it names.
+
+    With no runbook the checklist is the checks: a title no check has is refused, naming
+    the closest check title.
+    """
+    if not settings.raw.get("runbook"):
+        return _check_title(settings, title)
+    book = _load_runbook(root, settings)
+    try:
+        line = book.require(title)  # refuses a title two lines share, listing their paths
+    except runbook.UnknownTitle as exc:
+        raise Refused(str(exc)) from None
+    return runbook.name_of(line, book.checklist())
+
+
+def _check_title(settings: config.ReadinessConfig, title: str) -> str:
+    """The title of the check `title` names (no runbook: sign-offs name checks)."""
+    categories = {*settings.phases, *(str(c) for c in Category)}
+    titles = check_titles.titles(settings.checklist, categories)
+    key = runbook.normalise(title)
+    for candidate in titles:
+        if runbook.normalise(candidate) == key:
+            return candidate
+    near = check_titles.describe_closest_title(title, titles)
+    raise Refused(
+        f"{title!r} is not the title of a check in {settings.checklist} (no runbook is "
+        f"configured, so a sign-off names a check); {near}"
+    )
+
+
 def _load_runbook(root: Path, settings: config.ReadinessConfig) -> runbook.Runbook:
-    name = settings.raw.get("runbook")
-    if not name:
-        raise Refused(
-            f"no runbook configured in {settings.source or root}: set runbook = "
-            '"path/to/runbook.md" under [tool.readiness]'
-        )
-    path = root / str(name)
+    path = root / str(settings.raw.get("runbook"))
     if not path.is_file():
         raise Refused(f"runbook {path} (config key runbook) does not exist")
     try:

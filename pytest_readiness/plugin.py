@@ -16,6 +16,7 @@ from pytest_readiness import config as readiness_config
 from pytest_readiness import hooks
 from pytest_readiness.model import STAGES, Category, ItemTimedOut
 from pytest_readiness.probes import processes
+from pytest_readiness.probes._text import counted
 from pytest_readiness.report import history, html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties, redact_junit
 from pytest_readiness.report.terminal import redact_terminal, write_summary
@@ -27,7 +28,8 @@ from pytest_readiness.run.retry import run_with_retries
 from pytest_readiness.run.selection import Selection, take_selection
 from pytest_readiness.run.session import ReadinessSession
 from pytest_readiness.run.timing import TimeBudgets, register_budgets
-from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import binding, check_records
+from pytest_readiness.runbook.records import RecordError
 from pytest_readiness.scaffold import command as scaffold
 
 CHECKLIST = pytest.StashKey[Path]()
@@ -145,7 +147,11 @@ def _start_readiness(config: pytest.Config) -> None:
     session.past_runs = functools.partial(history.past_runs, report_dir, env_name, session.stage)
     try:
         session.runbook = binding.load_source(settings)
+        if session.runbook is None:
+            session.check_records = check_records.load(settings)
     except binding.RunbookSetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except RecordError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[READINESS_SESSION] = session
     config.pluginmanager.register(ReadinessRunHooks(config, session), "readiness-run")
@@ -376,7 +382,8 @@ class ProcessSweep:
                 if killed:
                     evidence_log(item).add(
                         "command",
-                        f"killed {len(killed)} processes left running by the item",
+                        f"killed {counted(len(killed), 'process', 'processes')} left running "
+                        "by the item",
                         detail="\n".join(killed),
                         killed=killed,
                     )

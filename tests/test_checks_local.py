@@ -116,7 +116,7 @@ def test_the_access_token_never_reaches_the_reports(local_target: Target) -> Non
 FAULTS = {
     "unapplied-migration": (
         "Staging migrations: Applied successfully",
-        "1 migrations not applied: 20250201000000_approvals.sql",
+        "1 migration not applied: 20250201000000_approvals.sql",
     ),
     "table-without-rls": ("RLS tests: All passing", "RLS disabled: public.orders"),
     "invalid-constraint": ("Data integrity: Verified", "orders_total_capped"),

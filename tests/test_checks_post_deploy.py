@@ -294,7 +294,7 @@ def test_after_24_hours_a_missed_hour_fails_the_hourly_line_naming_it(run_post, 
     hourly = items[EVERY_HOUR]
     assert hourly["outcome"] == "failed"
     assert hourly["reason"] == (
-        "no error_rate measurement in 1 of 24 interval(s) of the first 24 hours: "
+        "no error_rate measurement in 1 of 24 intervals of the first 24 hours: "
         "2026-12-01T13:00Z-2026-12-01T14:00Z"
     )
     assert items[EVERY_TWO_HOURS]["outcome"] == "passed"  # 12:00-14:00 still has 12:05
@@ -306,7 +306,7 @@ def test_a_p95_over_the_target_in_the_history_fails_the_two_hourly_line(run_post
     line = items[EVERY_TWO_HOURS]
     assert line["outcome"] == "failed"
     assert line["reason"] == (
-        "p95_s over 3 s in 4 measurement(s) since the deploy: 4.2 s at 2026-12-01T08:05Z"
+        "p95_s over 3 s in 4 measurements since the deploy: 4.2 s at 2026-12-01T08:05Z"
     )
 
 

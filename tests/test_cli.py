@@ -142,11 +142,26 @@ def test_an_unknown_environment_is_refused_listing_the_known_ones(repo):
     )
 
 
-def test_without_a_configured_runbook_the_sign_off_is_refused(repo):
+def test_without_a_runbook_a_title_that_is_no_checks_is_refused(repo):
     (repo / "pyproject.toml").write_text("[tool.readiness]\n", encoding="utf-8")
     done = readiness(repo, *SIGN, "--role", "CEO")
     assert done.returncode == 2
-    assert "no runbook configured" in done.stderr
+    assert "is not the title of a check in" in done.stderr
+    assert "(no runbook is configured, so a sign-off names a check)" in done.stderr
+
+
+def test_without_a_runbook_a_check_title_is_signed_off_as_the_check_writes_it(repo):
+    (repo / "pyproject.toml").write_text("[tool.readiness.envs.production]\n", encoding="utf-8")
+    (repo / "checks").mkdir()
+    (repo / "checks" / "test_approvals.py").write_text(
+        "import pytest\n\n"
+        '@pytest.mark.docs("CEO approval required")\n'
+        'def test_ceo(): pytest.skip("a person approves")\n'
+    )
+    done = readiness(repo, "sign-off", "ceo approval required", *SIGN[2:], "--role", "CEO")
+    assert done.returncode == 0, done.stderr
+    [entry] = signoffs.load(repo / "readiness" / "signoffs.toml")
+    assert entry.item == "CEO approval required"
 
 
 def test_outside_a_git_repository_the_sign_off_is_refused(tmp_path):

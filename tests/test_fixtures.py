@@ -308,3 +308,20 @@ def test_readiness_env_exposes_the_resolved_environment(
         """
     )
     assert project.run("--env", "staging").ret == 0
+
+
+def test_a_command_that_times_out_fails_naming_it_and_what_it_said_last(
+    project: ReadinessProject,
+) -> None:
+    project.checks(
+        """
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(run):
+            run("echo 'Error: waiting for the database'; sleep 30", timeout=1)
+        """
+    )
+    project.run()
+    assert project.items()["Build: PASSING"]["reason"] == (
+        "`echo 'Error: waiting for the database'; sleep 30` timed out after 1 s: "
+        "Error: waiting for the database"
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.probes import a11y
+from pytest_readiness.probes.command import run_command
 from tests.check_project import run_gate
 
 STAND_IN = Path(__file__).resolve().parents[1] / "reference" / "app" / "tools" / "a11y_scan.py"
@@ -171,3 +172,13 @@ def test_the_accessibility_item_fails_when_the_scan_found_no_page(
     item = run_gate(pytester, "test_accessibility", a11y_command=command)
     assert item["outcome"] == "failed"
     assert item["reason"] == "no page scanned: the accessibility report is an empty list"
+
+
+def test_output_without_json_from_a_failed_command_carries_its_error_line(tmp_path: Path) -> None:
+    script = "echo 'Launching Chromium'; echo 'Error: Chrome not found at /usr/bin/chrome'; exit 1"
+    ran = run_command(script, cwd=tmp_path, timeout=30)
+    result = a11y.from_axe_json(ran.output, run=ran)
+    assert result.reason == (
+        "accessibility output is not axe-core JSON: no JSON document found in the output: "
+        f"`{script}` exited 1: Error: Chrome not found at /usr/bin/chrome"
+    )

@@ -33,7 +33,7 @@ def judge(measured: list[Measurement], now: datetime, every: timedelta = HOUR):
 def test_every_hour_measured_and_under_the_threshold_passes_after_24_hours() -> None:
     result = judge(hourly(dict.fromkeys(range(24), 0.001)), DEPLOY + 24 * HOUR)
     assert result.status == "passed"
-    assert result.reason == "24 of 24 interval(s) measured, all under 0.50%"
+    assert result.reason == "24 of 24 intervals measured, all under 0.50%"
 
 
 def test_missing_hours_fail_after_24_hours_naming_them() -> None:
@@ -41,7 +41,7 @@ def test_missing_hours_fail_after_24_hours_naming_them() -> None:
     result = judge(hourly(values), DEPLOY + 25 * HOUR)
     assert result.status == "failed"
     assert result.reason == (
-        "no error_rate measurement in 2 of 24 interval(s) of the first 24 hours: "
+        "no error_rate measurement in 2 of 24 intervals of the first 24 hours: "
         "2026-12-01T11:00Z-2026-12-01T12:00Z, 2026-12-02T01:00Z-2026-12-02T02:00Z"
     )
 
@@ -51,7 +51,7 @@ def test_within_24_hours_it_is_pending_with_the_next_due_time_and_the_gaps_so_fa
     assert result.status == "pending"
     assert result.next_due == DEPLOY + 4 * HOUR
     assert result.reason == (
-        "first 24 hours end 2026-12-02T08:00Z; 2 of 3 elapsed interval(s) measured, all under "
+        "first 24 hours end 2026-12-02T08:00Z; 2 of 3 elapsed intervals measured, all under "
         "0.50%; missing in 2026-12-01T09:00Z-2026-12-01T10:00Z; "
         "next measurement due by 2026-12-01T12:00Z"
     )
@@ -61,7 +61,7 @@ def test_a_measurement_over_the_threshold_fails_at_once_even_within_24_hours() -
     result = judge(hourly({0: 0.001, 1: 0.012}), DEPLOY + 2 * HOUR)
     assert result.status == "failed"
     assert result.reason == (
-        "error_rate over 0.50% in 1 measurement(s) since the deploy: 1.20% at 2026-12-01T09:05Z"
+        "error_rate over 0.50% in 1 measurement since the deploy: 1.20% at 2026-12-01T09:05Z"
     )
 
 
@@ -81,7 +81,7 @@ def test_other_metrics_and_measurements_outside_the_first_day_do_not_count() -> 
     ]
     result = judge(measured, DEPLOY + 24 * HOUR)
     assert result.status == "failed"
-    assert result.reason.startswith("no error_rate measurement in 24 of 24 interval(s)")
+    assert result.reason.startswith("no error_rate measurement in 24 of 24 intervals")
 
 
 def test_measurements_are_read_from_history_runs_skipping_malformed_rows() -> None:

@@ -32,7 +32,7 @@ def test_real_ruff_format_check_output_names_the_file(tmp_path: Path) -> None:
     )
     result = formatting.from_format_check(done.returncode, done.stdout + done.stderr)
     assert not result.ok
-    assert result.reason == "1 files not formatted: ugly.py"
+    assert result.reason == "1 file not formatted: ugly.py"
 
 
 def test_black_style_lines_are_understood() -> None:
@@ -44,9 +44,9 @@ def test_exit_zero_passes() -> None:
     assert formatting.from_format_check(0, "All matched files use Prettier code style!\n").ok
 
 
-def test_a_failure_naming_no_file_gives_the_exit_code() -> None:
+def test_a_failure_naming_no_file_gives_the_exit_code_and_the_tools_error_line() -> None:
     result = formatting.from_format_check(2, "error: unexpected argument", "npm run fmt")
-    assert result.reason == "npm run fmt exited 2"
+    assert result.reason == "`npm run fmt` exited 2: error: unexpected argument"
 
 
 def test_real_ruff_format_check_on_a_folder_without_python_files_fails(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_an_assertion_returning_rows_fails_naming_it_and_shows_five_rows(
     shown = result.evidence[-1]
     assert shown.data["columns"] == ["id", "total"]
     assert shown.data["rows"] == [[3, 30], [4, 40], [5, 50], [6, 60], [7, 70]]
-    assert "1 more rows" in shown.detail
+    assert "... 1 more row" in shown.detail.splitlines()
 
 
 def test_tables_without_a_primary_key_are_named_up_to_five(dsn: str) -> None:

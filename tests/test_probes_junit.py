@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import junit
+from pytest_readiness.probes.command import CommandResult, run_command
 from tests.check_project import run_gate
 
 # The shape pytest's --junitxml writes (xunit2 family).
@@ -77,7 +78,7 @@ UNIT_COMMAND = (
 def test_a_report_with_a_failure_fails_naming_the_test() -> None:
     result = junit.from_junit_xml(PYTEST_REPORT)
     assert not result.ok
-    assert "1 failed, 0 errors of 3 tests" in result.reason
+    assert result.reason == "1 failed of 3 tests: tests.test_cart.test_discount (assert 91 == 90)"
     assert "tests.test_cart.test_discount" in result.reason
 
 
@@ -89,7 +90,7 @@ def test_skipped_tests_are_listed_as_a_warning() -> None:
 def test_an_error_element_counts_as_an_error() -> None:
     result = junit.from_junit_xml(JEST_REPORT)
     assert not result.ok
-    assert "0 failed, 1 errors" in result.reason
+    assert result.reason.startswith("1 error of 2 tests: Dashboard loads data (TypeError")
     assert "Dashboard loads data" in result.reason
 
 
@@ -194,3 +195,80 @@ def test_the_unit_tests_item_passes_skipped_tests_where_vars_say_empty_is_expect
     assert warnings == [
         "no test ran: 2 of 2 skipped (ws.test_later.test_one, ws.test_later.test_two)"
     ]
+
+
+def test_a_runner_that_crashed_before_writing_its_report_fails_with_its_error_line(
+    tmp_path: Path,
+) -> None:
+    command = f"{sys.executable} -c 'import no_such_test_runner'"
+    ran = run_command(command, cwd=tmp_path, timeout=30)
+    result = junit.from_test_command(ran, tmp_path / "unit.xml", not_before=time.time() - 5)
+    assert result.reason == (
+        f"no JUnit report at {tmp_path / 'unit.xml'}: `{command}` exited 1: "
+        "ModuleNotFoundError: No module named 'no_such_test_runner'"
+    )
+
+
+def test_a_half_written_report_fails_with_what_the_runner_said(tmp_path: Path) -> None:
+    report = tmp_path / "unit.xml"
+    script = f"printf '<testsuite><testcase' > {report}; echo 'FATAL: worker crashed'; exit 1"
+    ran = run_command(script, cwd=tmp_path, timeout=30)
+    result = junit.from_test_command(ran, report)
+    assert result.reason.startswith(f"{report} is not valid JUnit XML: ")
+    assert result.reason.endswith(f"`{script}` exited 1: FATAL: worker crashed")
+
+
+def test_a_test_run_that_timed_out_names_its_command_even_with_a_clean_report(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "unit.xml"
+    report.write_text(PASSING_SUITE)
+    ran = CommandResult("npm run test:unit", -9, "RUN v3.2 src/\n", 30.0, True, 30.0)
+    result = junit.from_test_command(ran, report)
+    assert result.reason == "`npm run test:unit` timed out after 30 s: RUN v3.2 src/"
+
+
+# The shape Vitest 3's JUnit reporter writes for a test file that fails to import (captured
+# with a missing module), with Vite's import-analysis message in place of Node's.
+RESOLVE = 'Failed to resolve import "./Missing" from "src/App.test.tsx". Does the file exist?'
+VITEST_IMPORT_FAILURE = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<testsuites name="vitest tests" tests="1" failures="1" errors="0" time="0">
+  <testsuite name="src/App.test.tsx" tests="1" failures="1" errors="0" skipped="0" time="0">
+    <testcase classname="src/App.test.tsx" name="src/App.test.tsx" time="0">
+      <failure message="{RESOLVE.replace('"', "&quot;")}" type="Error">
+Error: {RESOLVE}
+      </failure>
+    </testcase>
+  </testsuite>
+</testsuites>"""
+
+
+def test_a_vitest_file_that_fails_to_import_is_named_once_with_its_error() -> None:
+    result = junit.from_junit_xml(VITEST_IMPORT_FAILURE)
+    assert result.reason == f"1 failed of 1 test: src/App.test.tsx ({RESOLVE})"
+
+
+def test_a_pytest_module_that_does_not_import_is_named_with_its_exception(tmp_path: Path) -> None:
+    (tmp_path / "test_x.py").write_text("import no_such_mod\ndef test_a(): pass\n")
+    report = tmp_path / "junit.xml"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            str(tmp_path / "test_x.py"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    result = junit.from_junit_file(report)
+    assert result.reason == (
+        "1 error of 1 test: test_x (ModuleNotFoundError: No module named 'no_such_mod')"
+    )

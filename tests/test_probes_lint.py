@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import lint
+from pytest_readiness.probes.command import run_command
 from tests.check_project import run_gate
 
 RUFF_CHECK = (sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated")
@@ -57,7 +58,7 @@ def test_eslint_errors_and_warnings_fail_naming_files_and_rules() -> None:
     result = lint.from_lint_json(json.dumps(ESLINT_OUTPUT))
     assert not result.ok
     assert result.reason == (
-        "1 errors, 1 warnings: /app/src/Dashboard.tsx:12 no-unused-vars, "
+        "1 error, 1 warning: /app/src/Dashboard.tsx:12 no-unused-vars, "
         "/app/src/Dashboard.tsx:30 eqeqeq"
     )
 
@@ -66,7 +67,7 @@ def test_a_warning_alone_fails() -> None:
     only_warning = [dict(ESLINT_OUTPUT[0], messages=ESLINT_OUTPUT[0]["messages"][1:])]
     result = lint.from_eslint_json(json.dumps(only_warning))
     assert not result.ok
-    assert result.reason.startswith("0 errors, 1 warnings")
+    assert result.reason.startswith("0 errors, 1 warning:")
 
 
 def test_clean_eslint_output_after_npm_banner_passes() -> None:
@@ -166,7 +167,7 @@ def test_paths_are_named_relative_to_the_workspace(tmp_path: Path) -> None:
         ]
     )
     result = lint.from_lint_json(output, root=tmp_path)
-    assert result.reason == "1 errors, 0 warnings: src/app.py:3 F401"
+    assert result.reason == "1 error, 0 warnings: src/app.py:3 F401"
 
 
 def test_the_lint_item_fails_when_ruff_found_no_python_files(pytester: pytest.Pytester) -> None:
@@ -179,3 +180,12 @@ def test_the_lint_item_fails_when_ruff_found_no_python_files(pytester: pytest.Py
     assert item["reason"] == (
         "no files linted: ruff: warning: No Python files found under the given path(s)"
     )
+
+
+def test_a_lint_command_that_crashed_fails_with_its_error_not_just_not_json(
+    tmp_path: Path,
+) -> None:
+    ran = run_command("echo 'sh: 1: eslint: not found' >&2; exit 127", cwd=tmp_path, timeout=30)
+    result = lint.from_lint_json(ran.output, run=ran)
+    assert result.reason.startswith("lint output is not JSON: no JSON document found")
+    assert result.reason.endswith("exited 127: sh: 1: eslint: not found")

@@ -83,7 +83,7 @@ def test_a_missing_version_fails_naming_the_file(dsn: str, folder: Path) -> None
     with psycopg.connect(dsn) as conn:
         result = migrations.check_applied(conn, folder)
     assert not result.ok
-    assert result.reason == "1 migrations not applied: 20250102000000_gadgets.sql"
+    assert result.reason == "1 migration not applied: 20250102000000_gadgets.sql"
 
 
 def test_an_applied_version_without_a_file_is_a_warning(dsn: str, folder: Path) -> None:

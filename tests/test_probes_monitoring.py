@@ -50,7 +50,7 @@ def test_one_alerting_rule_is_enough(httpserver: HTTPServer):
 def test_only_recording_rules_fail_with_the_count(httpserver: HTTPServer):
     httpserver.expect_request("/api/v1/rules").respond_with_json(rules("recording"))
     reason = alerting_rules(client(httpserver)).reason
-    assert reason == "Prometheus /api/v1/rules lists no alerting rules (1 rule(s) in 1 group(s))"
+    assert reason == "Prometheus /api/v1/rules lists no alerting rules (1 rule in 1 group)"
 
 
 def test_receivers_are_read_from_the_documented_yaml_text():
@@ -94,7 +94,7 @@ def test_both_failing_name_both_halves(httpserver: HTTPServer):
     with httpx.Client(base_url="http://127.0.0.1:9") as down:
         result = monitoring_configured(client(httpserver), down)
     assert result.reason == (
-        "Prometheus /api/v1/rules lists no alerting rules (0 rule(s) in 1 group(s)); "
+        "Prometheus /api/v1/rules lists no alerting rules (0 rules in 1 group); "
         "GET http://127.0.0.1:9/api/v2/status failed: connection refused"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.probes import secrets
+from tests.check_project import run_gate
 
 # Split so that this repository itself carries no detectable key.
 KIND = "RSA " + "PRIVATE KEY"
@@ -43,7 +46,7 @@ def repo(tmp_path: Path) -> Path:
 def test_a_committed_private_key_fails_naming_file_line_and_type(repo: Path) -> None:
     result = secrets.scan_tracked_files(repo)
     assert not result.ok
-    assert result.reason == "1 secrets detected: deploy/notes.md:3 (Private Key)"
+    assert result.reason == "1 secret detected: deploy/notes.md:3 (Private Key)"
     assert result.evidence[0].data["findings"] == [
         {"file": "deploy/notes.md", "line": 3, "type": "Private Key"}
     ]
@@ -104,3 +107,83 @@ def test_a_repository_that_tracks_no_file_fails_saying_nothing_was_scanned(
     result = secrets.scan_tracked_files(tmp_path)
     assert not result.ok
     assert result.reason == f"no files scanned: git tracks no file in {tmp_path.resolve()}"
+
+
+def integrity(package: str) -> str:
+    """An npm integrity value (`sha512-` and base64), made here so this file holds none."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(package.encode()).digest()).decode()
+
+
+# What pnpm 9 writes (`pnpm install --lockfile-only` for left-pad and is-number), its two
+# integrity hashes made by `integrity`.
+PNPM_LOCK = f"""lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    dependencies:
+      left-pad:
+        specifier: 1.3.0
+        version: 1.3.0
+
+packages:
+
+  is-number@7.0.0:
+    resolution: {{integrity: {integrity("is-number@7.0.0")}}}
+    engines: {{node: '>=0.12.0'}}
+
+  left-pad@1.3.0:
+    resolution: {{integrity: {integrity("left-pad@1.3.0")}}}
+"""
+# A GitHub token as detect-secrets recognises one, made so that this file carries none.
+TOKEN = "ghp" + "_" + "".join("aB3dE5gH7jK9mN1pQ2"[i * 5 % 18] for i in range(36))
+
+
+def lockfile_repo(root: Path, lock: str, name: str = "pnpm-lock.yaml") -> Path:
+    secrets.clear_cache()
+    git(root, "init", "-q")
+    (root / "package.json").write_text('{"name": "app"}\n')
+    (root / name).write_text(lock)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
+    return root
+
+
+def test_lockfile_integrity_hashes_are_not_reported_as_secrets(tmp_path: Path) -> None:
+    result = secrets.scan_tracked_files(lockfile_repo(tmp_path, PNPM_LOCK))
+    assert result.ok, result.reason
+
+
+def test_a_token_in_a_lockfile_is_still_found_next_to_the_hashes(tmp_path: Path) -> None:
+    leaked = PNPM_LOCK + f"    tarball: https://npm.pkg.github.com/x.tgz?token={TOKEN}\n"
+    result = secrets.scan_tracked_files(lockfile_repo(tmp_path, leaked))
+    assert result.reason == "1 secret detected: pnpm-lock.yaml:19 (GitHub Token)"
+
+
+def test_including_lockfiles_reports_their_hashes_too(tmp_path: Path) -> None:
+    result = secrets.scan_tracked_files(lockfile_repo(tmp_path, PNPM_LOCK), include_lockfiles=True)
+    assert result.reason == (
+        "2 secrets detected: pnpm-lock.yaml:14 (Base64 High Entropy String), "
+        "pnpm-lock.yaml:18 (Base64 High Entropy String)"
+    )
+
+
+def test_including_lockfiles_scans_the_ones_detect_secrets_skips_whole(tmp_path: Path) -> None:
+    package_lock = json.dumps(
+        {"packages": {"node_modules/x": {"resolved": f"https://r.example/x.tgz?t={TOKEN}"}}},
+        indent=2,
+    )
+    repo = lockfile_repo(tmp_path, package_lock, "package-lock.json")
+    assert secrets.scan_tracked_files(repo).ok
+    secrets.clear_cache()
+    result = secrets.scan_tracked_files(repo, include_lockfiles=True)
+    assert result.reason == "1 secret detected: package-lock.json:4 (GitHub Token)"
+
+
+@pytest.mark.parametrize(("include", "outcome"), [(False, "passed"), (True, "failed")])
+def test_the_secrets_gate_includes_lockfiles_only_where_vars_say_so(
+    pytester: pytest.Pytester, include: bool, outcome: str
+) -> None:
+    lockfile_repo(pytester.mkdir("ws"), PNPM_LOCK)
+    item = run_gate(pytester, "test_secrets", secrets_include_lockfiles=include)
+    assert item["outcome"] == outcome, item["reason"]

@@ -98,7 +98,7 @@ def test_build(run):
     assert items["All specs: Complete"]["outcome"] == "passed", result.stdout.str()
     assert items["Build: PASSING"]["outcome"] == "passed"
     (swept,) = [e for e in items["Build: PASSING"]["evidence"] if "killed" in e["summary"]]
-    assert swept["summary"] == "killed 1 processes left running by the item"
+    assert swept["summary"] == "killed 1 process left running by the item"
     assert " ".join(sleep) in swept["detail"]
 
 

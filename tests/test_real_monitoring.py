@@ -189,8 +189,8 @@ def test_monitoring_passes_on_the_rules_prometheus_loaded_and_alertmanagers_rece
     item = _run_monitoring(project, real_monitoring.stack)
     assert item["outcome"] == "passed", item["reason"]
     summaries = [e["summary"] for e in item["evidence"]]
-    assert "Prometheus: 1 alerting rule(s) of 2 rule(s), 0 in error" in summaries
-    assert "Alertmanager: 2 receiver(s)" in summaries
+    assert "Prometheus: 1 alerting rule of 2 rules, 0 in error" in summaries
+    assert "Alertmanager: 2 receivers" in summaries
 
 
 def test_a_rule_whose_last_evaluation_errored_fails_monitoring_naming_it_and_the_error(
@@ -357,7 +357,7 @@ def test_with_the_binaries_the_local_target_uses_real_servers_and_says_so(
     summaries = [e["summary"] for e in item["evidence"]]
     assert summaries[0] == "monitoring servers: real: Prometheus and Alertmanager on loopback"
     # Only a real Prometheus reports its rules' evaluation (the stand-in has no such count).
-    assert "Prometheus: 1 alerting rule(s) of 2 rule(s), 0 in error" in summaries
+    assert "Prometheus: 1 alerting rule of 2 rules, 0 in error" in summaries
 
 
 def test_in_ci_missing_binaries_fail_the_tests_instead_of_skipping_them(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_readiness.model import Evidence
+from pytest_readiness.probes._text import counted
 
 MAX_ROWS = 5
 
@@ -17,7 +18,7 @@ def sql_evidence(
     shown = [[_plain(value) for value in row] for row in rows[:MAX_ROWS]]
     detail = "\n".join(" | ".join(str(v) for v in row) for row in shown)
     if len(rows) > MAX_ROWS:
-        detail += f"\n... {len(rows) - MAX_ROWS} more rows"
+        detail += f"\n... {counted(len(rows) - MAX_ROWS, 'more row')}"
     return Evidence(
         "sql",
         summary,

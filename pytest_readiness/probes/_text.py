@@ -44,3 +44,9 @@ def first_line(text: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def counted(count: float, noun: str, plural: str = "") -> str:
+    """`1 error`, `2 errors`: a count with its noun, plural only when plural."""
+    shown = f"{count:g}" if isinstance(count, float) else str(count)
+    return f"{shown} {noun if count == 1 else plural or noun + 's'}"

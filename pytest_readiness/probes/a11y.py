@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
-from pytest_readiness.probes._text import decode_json_output, first
+from pytest_readiness.probes._text import counted, decode_json_output, first
+from pytest_readiness.probes.command import CommandResult
 
 SERIOUS_IMPACTS = frozenset({"serious", "critical"})
 
@@ -26,20 +27,27 @@ def count_serious(results: Any) -> Counter[str]:
     return counts
 
 
-def from_axe_json(text: str, max_serious: int = 4, *, allow_empty: bool = False) -> ProbeResult:
+def from_axe_json(
+    text: str,
+    max_serious: int = 4,
+    *,
+    allow_empty: bool = False,
+    run: CommandResult | None = None,
+) -> ProbeResult:
     """Fail above `max_serious` serious/critical nodes, and unless axe-core scanned a page.
 
     Results that are not axe-core's (an error object, a page entry without `url` and
     `violations`) fail; no page at all fails unless `allow_empty`. Nodes axe marked
-    `incomplete` (it could not decide, e.g. contrast over an image) are a warning.
+    `incomplete` (it could not decide, e.g. contrast over an image) are a warning. With
+    `run` (the command that wrote the results), unreadable results fail with what it said.
     """
     try:
         results = decode_json_output(text)
     except ValueError as exc:
-        return ProbeResult.failed(f"accessibility output is not axe-core JSON: {exc}")
+        return _unreadable(f"accessibility output is not axe-core JSON: {exc}", run)
     pages, problem = axe_pages(results)
     if problem:
-        return ProbeResult.failed(problem)
+        return _unreadable(problem, run)
     if not pages:
         empty = "no page scanned: the accessibility report is an empty list"
         return ProbeResult.passed(warnings=[empty]) if allow_empty else ProbeResult.failed(empty)
@@ -49,6 +57,11 @@ def from_axe_json(text: str, max_serious: int = 4, *, allow_empty: bool = False)
             f"axe checked nothing on {first(blank, 3)} (no passes, violations or incomplete)"
         )
     return _judge(pages, max_serious)
+
+
+def _unreadable(problem: str, run: CommandResult | None) -> ProbeResult:
+    """Results that cannot be read: fail with what the command said, if one ran."""
+    return ProbeResult.failed(run.explain(problem) if run is not None else problem)
 
 
 def axe_pages(results: Any) -> tuple[list[Mapping[str, Any]], str]:
@@ -84,12 +97,11 @@ def _judge(pages: list[Mapping[str, Any]], max_serious: int) -> ProbeResult:
     counts = count_serious(pages)
     total = sum(counts.values())
     listing = _listing(counts)
-    noun = "page" if len(pages) == 1 else "pages"
     evidence = [
         Evidence(
             "note",
-            f"{len(pages)} {noun} scanned: {total} serious/critical violation nodes "
-            f"(max {max_serious})",
+            f"{counted(len(pages), 'page')} scanned: "
+            f"{counted(total, 'serious/critical violation node')} (max {max_serious})",
             detail=listing,
             data={"by_rule": dict(counts), "max": max_serious, "pages": len(pages)},
         )
@@ -97,12 +109,13 @@ def _judge(pages: list[Mapping[str, Any]], max_serious: int) -> ProbeResult:
     warnings = _incomplete_warnings(pages)
     if total > max_serious:
         return ProbeResult.failed(
-            f"{total} serious/critical accessibility violations (max {max_serious}): {listing}",
+            f"{counted(total, 'serious/critical accessibility violation')} (max {max_serious}): "
+            f"{listing}",
             evidence,
             warnings,
         )
     if total:
-        warnings.insert(0, f"{total} serious violations within max: {listing}")
+        warnings.insert(0, f"{counted(total, 'serious violation')} within max: {listing}")
     return ProbeResult.passed(evidence, warnings)
 
 
@@ -116,7 +129,8 @@ def _incomplete_warnings(pages: list[Mapping[str, Any]]) -> list[str]:
     if not counts:
         return []
     total = sum(counts.values())
-    return [f"{total} nodes axe could not decide (incomplete, check by hand): {_listing(counts)}"]
+    undecided = counted(total, "node")
+    return [f"{undecided} axe could not decide (incomplete, check by hand): {_listing(counts)}"]
 
 
 def _listing(counts: Counter[str]) -> str:

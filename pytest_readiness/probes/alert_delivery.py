@@ -101,11 +101,13 @@ def alerts_delivering(
     except EndpointError as exc:
         return failed(exc)
     used = {name: integrations.get(name, []) for name in receivers}
-    routed = note(f"routed to receiver(s) {', '.join(receivers)}", "", receivers=used)
+    routed = note(
+        f"routed to {_receivers(len(receivers))} {', '.join(receivers)}", "", receivers=used
+    )
     nowhere = [name for name, kinds in used.items() if not kinds]
     if nowhere:
         return ProbeResult.failed(
-            f"the test alert was routed to receiver(s) {', '.join(nowhere)} with no "
+            f"the test alert was routed to {_receivers(len(nowhere))} {', '.join(nowhere)} with no "
             "integrations: it goes nowhere",
             [sent, routed],
         )
@@ -126,6 +128,10 @@ def _resolved(
             result.ok, result.reason, result.evidence, (*result.warnings, f"not resolved: {exc}")
         )
     return result
+
+
+def _receivers(count: int) -> str:
+    return "receiver" if count == 1 else "receivers"
 
 
 def _integrations(client: httpx.Client) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
 
 COUNT_FIELDS = ("count", "event_count", "events")
@@ -30,7 +31,8 @@ def analytics_fresh(
         return failed(exc)
     age_min = (now - latest).total_seconds() / 60 if latest else None
     row = note(
-        f"{count} event(s) in the last {max_age_minutes:g} min; newest {latest or 'never'}",
+        f"{counted(count, 'event')} in the last {max_age_minutes:g} min; "
+        f"newest {latest or 'never'}",
         count=count,
         latest_event_at=latest.isoformat() if latest else None,
         age_minutes=round(age_min, 1) if age_min is not None else None,
@@ -45,7 +47,7 @@ def analytics_fresh(
         )
     if not isinstance(count, int) or count <= 0:
         return ProbeResult.failed(
-            f"{path} counts {count} events in the last {max_age_minutes:g} min", [row]
+            f"{path} counts {counted(count, 'event')} in the last {max_age_minutes:g} min", [row]
         )
     return ProbeResult.passed([row])
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, get_json
 
 COMPLETED = "COMPLETED"
@@ -47,7 +48,7 @@ def judge_backups(payload: Any, max_age_hours: float, now: datetime) -> ProbeRes
     evidence = [
         Evidence(
             "note",
-            f"{len(backups)} backups listed, {len(completed)} completed",
+            f"{counted(len(backups), 'backup')} listed, {len(completed)} completed",
             detail=f"newest: {newest.isoformat() if newest else 'none'}",
             data={
                 "backups": len(backups),

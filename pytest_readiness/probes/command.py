@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.model import Evidence
+from pytest_readiness.probes import tool_errors
 from pytest_readiness.probes.processes import kill_tree
 
 OUTPUT_TAIL_CHARS = 4000
@@ -69,6 +70,7 @@ class CommandResult:
     duration_s: float
     timed_out: bool = False
     timeout_s: float | None = None
+    cwd: Path | None = None  # where it ran: a missing npm script is looked up there
 
     @property
     def ok(self) -> bool:
@@ -83,6 +85,24 @@ class CommandResult:
         if self.timed_out:
             return f"`{self.command}` timed out after {_seconds(self.timeout_s)} s"
         return f"`{self.command}` exited {self.returncode}"
+
+    def missing_script(self) -> str:
+        """`package.json has no script "x" (scripts: ...)` when the package manager said so."""
+        return "" if self.timed_out else tool_errors.missing_script(self.output, self.cwd)
+
+    def failure(self) -> str:
+        """Why it failed, in one line: the missing script, or status and the tool's own line."""
+        missing = self.missing_script()
+        if missing:
+            return missing
+        why = tool_errors.why_failed(self.output, killed=self.timed_out)
+        return f"{self.describe()}: {why}" if why else self.describe()
+
+    def explain(self, problem: str) -> str:
+        """`problem` with a report (missing, stale, unreadable) and what the command said."""
+        if self.ok:
+            return f"{problem} (`{self.command}` exited 0)"
+        return self.missing_script() or f"{problem}: {self.failure()}"
 
     def to_evidence(self) -> Evidence:
         return Evidence(
@@ -129,9 +149,9 @@ def run_command(
         )
     except FileNotFoundError as exc:
         missing = exc.filename or text.split()[0]
-        return CommandResult(text, 127, f"command not found: {missing}", 0.0)
+        return CommandResult(text, 127, f"command not found: {missing}", 0.0, cwd=cwd)
     except NotADirectoryError:
-        return CommandResult(text, 127, f"working directory not found: {cwd}", 0.0)
+        return CommandResult(text, 127, f"working directory not found: {cwd}", 0.0, cwd=cwd)
     if groups is not None:
         groups.add(process.pid)
     tail = OutputTail(sink)
@@ -151,6 +171,7 @@ def run_command(
         duration_s=time.monotonic() - started,
         timed_out=timed_out,
         timeout_s=timeout if timed_out else None,
+        cwd=cwd,
     )
 
 

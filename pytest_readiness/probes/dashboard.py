@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, get_json, listing, note, send
 
 DATA_URL_FIELDS = ("data_url", "href")
@@ -27,7 +28,7 @@ def dashboard_tiles(client: httpx.Client, path: str, expected: int) -> ProbeResu
     if len(tiles) != expected:
         ids = ", ".join(_tile_id(t) for t in tiles)
         return ProbeResult.failed(
-            f"{path} returned {len(tiles)} tiles, expected {expected} ({ids})", rows
+            f"{path} returned {counted(len(tiles), 'tile')}, expected {expected} ({ids})", rows
         )
     problems = [p for tile in tiles if (p := _tile_problem(tile))]
     problems += [p for tile in tiles if (p := _data_url_problem(client, tile))]

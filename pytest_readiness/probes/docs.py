@@ -19,7 +19,7 @@ from markdown_it.token import Token
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes import git as commits
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 PLACEHOLDER = re.compile(r"\b(TBD|TODO)\b")
 _CONTENT = ("inline", "fence", "code_block", "html_block")
@@ -96,17 +96,19 @@ def check_runbooks(
         age = (now - last_changed(path)) / _SECONDS_PER_DAY
         ages[_show(path, root)] = round(age, 1)
         if age > max_age_days:
-            stale.append(f"{_show(path, root)} ({age:.0f} days old)")
+            stale.append(f"{_show(path, root)} ({counted(round(age), 'day')} old)")
     holes = [h for path in files for h in placeholders(path, _show(path, root))]
     evidence = [
         Evidence(
-            "file", f"{len(files)} runbooks, max age {max_age_days:g} days", data={"age_days": ages}
+            "file",
+            f"{counted(len(files), 'runbook')}, max age {counted(max_age_days, 'day')}",
+            data={"age_days": ages},
         ),
         *_placeholder_evidence(holes),
     ]
     problems = _empty_files(files, "runbook", root)
     if stale:
-        problems.append(f"not updated within {max_age_days:g} days: {first(stale, 3)}")
+        problems.append(f"not updated within {counted(max_age_days, 'day')}: {first(stale, 3)}")
     return _verdict(problems, holes, evidence)
 
 
@@ -134,7 +136,7 @@ def check_documents(
     evidence = [
         Evidence(
             "file",
-            f"{len(files)} {kind} files checked",
+            f"{counted(len(files), kind + ' file')} checked",
             detail="\n".join(_show(p, root) for p in files),
             data={"files": [_show(p, root) for p in files], "required": list(required_headings)},
         ),
@@ -279,7 +281,7 @@ def _placeholder_evidence(holes: list[Placeholder]) -> list[Evidence]:
     return [
         Evidence(
             "file",
-            f"{len(holes)} placeholders",
+            f"{counted(len(holes), 'placeholder')}",
             detail="\n".join(str(h) for h in holes[:20]),
             data={
                 "placeholders": [{"file": h.path, "line": h.line, "word": h.word} for h in holes]

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes import git as commits
+from pytest_readiness.probes._text import counted
 
 TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults")
 _ASSIGNMENT = re.compile(
@@ -59,7 +60,9 @@ def tracked_env_files(workspace: Path) -> ProbeResult:
             )
     if offenders:
         return ProbeResult.failed(f"tracked .env file with values: {', '.join(offenders)}", rows)
-    summary = f"no tracked .env file with values ({len(candidates)} .env-style file(s) tracked)"
+    summary = (
+        f"no tracked .env file with values ({counted(len(candidates), '.env-style file')} tracked)"
+    )
     return ProbeResult.passed([Evidence("note", summary)])
 
 

@@ -14,6 +14,7 @@ import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes import prometheus
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed
 from pytest_readiness.probes.latency import TRIGGER_EVIDENCE, Sample
 
@@ -45,7 +46,7 @@ def from_samples(measured: Mapping[str, Sequence[Sample]]) -> ErrorRate:
     errors = sum(1 for s in samples if not s.ok)
     names = ", ".join(measured)
     total = len(samples)
-    return ErrorRate(errors / total, f"{total} samples of {names}", errors, total)
+    return ErrorRate(errors / total, f"{counted(total, 'sample')} of {names}", errors, total)
 
 
 def error_rate_within(measured: ErrorRate, *, limit: float, rollback: float) -> ProbeResult:

@@ -1,24 +1,24 @@
-"""A command gate's verdict from its exit status, with the output's last line as the why."""
+"""A command gate's verdict from its exit status, with the tool's own error line as the why."""
 
 from __future__ import annotations
 
 from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes.command import CommandResult
-
-MAX_LINE = 200
+from pytest_readiness.probes.tool_errors import MAX_LINE
 
 
 def exit_status(result: CommandResult) -> ProbeResult:
-    """Pass on exit 0; otherwise fail with the command, its status and its last output line.
+    """Pass on exit 0; otherwise fail with the command, its status and the tool's error line.
 
-    An empty command (a setting left blank) exits 0 without checking anything: it fails.
+    The line is the one that says why (npm's `Missing script`, an `Error:` line), else the
+    last one: see `tool_errors.why_failed`. An empty command (a setting left blank) exits 0
+    without checking anything: it fails.
     """
     if not result.command.strip():
         return ProbeResult.failed("no command to run: the command is empty")
-    if result.returncode == 0 and not result.timed_out:
+    if result.ok:
         return ProbeResult.passed()
-    why = last_line(result.output)
-    return ProbeResult.failed(f"{result.describe()}: {why}" if why else result.describe())
+    return ProbeResult.failed(result.failure())
 
 
 def last_line(output: str) -> str:

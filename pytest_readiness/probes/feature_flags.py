@@ -16,6 +16,7 @@ import httpx
 from markdown_it import MarkdownIt
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, get_json, note
 
 NAME_COLUMNS = ("flag", "name", "key", "feature flag")
@@ -92,7 +93,7 @@ def flags_documented(client: httpx.Client, path: str, document: Path) -> ProbeRe
     except EndpointError as exc:
         return failed(exc)
     row = note(
-        f"{len(exposed)} flag(s) exposed, {len(documented)} documented in {document.name}",
+        f"{counted(len(exposed), 'flag')} exposed, {len(documented)} documented in {document.name}",
         exposed=exposed,
         documented=documented,
     )

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pytest_readiness.model import Evidence
+from pytest_readiness.probes._text import counted
 
 FIRST_DAY = timedelta(hours=24)
 
@@ -117,8 +118,8 @@ def recurring(
         worst = max(over, key=lambda m: m.value)
         return RecurringResult(
             "failed",
-            f"{metric} over {_show(threshold, unit)} in {len(over)} measurement(s) since the "
-            f"deploy: {_show(worst.value, unit)} at {_stamp(worst.at)}",
+            f"{metric} over {_show(threshold, unit)} in {counted(len(over), 'measurement')} "
+            f"since the deploy: {_show(worst.value, unit)} at {_stamp(worst.at)}",
             (table,),
         )
     named = ", ".join(str(p) for p in missing[:6]) + (" ..." if len(missing) > 6 else "")
@@ -126,8 +127,8 @@ def recurring(
     if now < periods[-1].end:
         due = next(p.end for p in periods if p.end > now)
         so_far = (
-            f"{len(elapsed) - len(missing)} of {len(elapsed)} elapsed interval(s) measured, "
-            f"all under {_show(threshold, unit)}"
+            f"{len(elapsed) - len(missing)} of {counted(len(elapsed), 'elapsed interval')} "
+            f"measured, all under {_show(threshold, unit)}"
             if elapsed
             else "no interval has ended yet"
         )
@@ -141,13 +142,13 @@ def recurring(
     if missing:
         return RecurringResult(
             "failed",
-            f"no {metric} measurement in {len(missing)} of {len(periods)} interval(s) of the "
-            f"first 24 hours: {named}",
+            f"no {metric} measurement in {len(missing)} of {counted(len(periods), 'interval')} "
+            f"of the first 24 hours: {named}",
             (table,),
         )
     return RecurringResult(
         "passed",
-        f"{len(periods)} of {len(periods)} interval(s) measured, all under "
+        f"{len(periods)} of {counted(len(periods), 'interval')} measured, all under "
         f"{_show(threshold, unit)}",
         (table,),
     )
@@ -176,7 +177,7 @@ def _table(
         )
     return Evidence(
         "note",
-        f"{len(mine)} measurement(s) in {len(periods)} interval(s), "
+        f"{counted(len(mine), 'measurement')} in {counted(len(periods), 'interval')}, "
         f"threshold {_show(threshold, unit)}",
         "\n".join(lines),
         {"intervals": rows, "threshold": threshold},

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 from pytest_readiness.model import Evidence, ProbeResult
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes import tool_errors
+from pytest_readiness.probes._text import counted, first
+from pytest_readiness.probes.command import CommandResult
 
 # prettier: "[warn] src/a.ts"; black and older ruff: "would reformat a.py";
 # ruff >= 0.9: "unformatted: File would be reformatted" then " --> a.py:3:1".
@@ -19,6 +21,7 @@ _NAMED_FILE = re.compile(
     re.MULTILINE,
 )
 _NOT_FILES = ("Code style issues", "Run Prettier")
+_CRASHED = re.compile(r"^\[error\] \S+: \w*Error\b", re.MULTILINE)  # prettier could not parse
 # ruff, black and prettier saying no file matched: nothing was checked, whatever the exit code.
 _NOTHING_CHECKED = re.compile(
     r"^.*(?:No Python files found|No Python files are present|No files matching the pattern)"
@@ -42,12 +45,20 @@ def from_format_check(
 ) -> ProbeResult:
     """Pass when the checker exits 0 having checked files; otherwise name the files it listed.
 
-    A checker that says no file matched fails, unless `allow_empty`.
+    A checker that says no file matched fails, unless `allow_empty`. One that fails without
+    listing files fails with its own error line (Prettier's `[error] file: SyntaxError ...`).
     """
+    return from_format_run(CommandResult(command, returncode, output, 0.0), allow_empty=allow_empty)
+
+
+def from_format_run(result: CommandResult, *, allow_empty: bool = False) -> ProbeResult:
+    """`from_format_check` on a command's result: a timeout or a missing script names it."""
+    command, returncode, output = result.command, result.returncode, result.output
     if not command.strip():
         return ProbeResult.failed("no command to run: the format command is empty")
     files = unformatted_files(output)
-    evidence = [Evidence("note", f"{len(files)} files need formatting", detail="\n".join(files))]
+    needing = f"{counted(len(files), 'file')} need{'s' if len(files) == 1 else ''} formatting"
+    evidence = [Evidence("note", needing, detail="\n".join(files))]
     nothing = _NOTHING_CHECKED.search(output)
     if nothing and not files:
         empty = f"no files checked for formatting: {nothing.group(0).strip()}"
@@ -55,8 +66,11 @@ def from_format_check(
             return ProbeResult.failed(empty, evidence)
         if returncode == 0:
             return ProbeResult.passed(warnings=[empty])
-    if returncode == 0:
+    if result.ok:
         return ProbeResult.passed()
-    if files:
-        return ProbeResult.failed(f"{len(files)} files not formatted: {first(files)}", evidence)
-    return ProbeResult.failed(f"{command} exited {returncode}", evidence)
+    if files and not result.timed_out:
+        not_formatted = f"{counted(len(files), 'file')} not formatted: {first(files)}"
+        if _CRASHED.search(output):  # prettier also failed to parse a file: say which
+            not_formatted += f"; {tool_errors.why_failed(output)}"
+        return ProbeResult.failed(not_formatted, evidence)
+    return ProbeResult.failed(result.failure(), evidence)

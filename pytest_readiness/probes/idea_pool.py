@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, get_json, listing, note
 
 
@@ -25,17 +26,19 @@ def idea_pool(
         return failed(exc)
     wild = [_idea_id(i) for i in ideas if isinstance(i, Mapping) and i.get("wildcard") is True]
     row = note(
-        f"{len(ideas)} suggestion(s), {len(wild)} wildcard(s)",
+        f"{counted(len(ideas), 'suggestion')}, {counted(len(wild), 'wildcard')}",
         "\n".join(_idea_id(i) for i in ideas),
         suggestions=len(ideas),
         wildcards=wild,
     )
     problems: list[str] = []
     if len(ideas) != suggestions:
-        problems.append(f"{path} returned {len(ideas)} suggestions, expected {suggestions}")
+        problems.append(
+            f"{path} returned {counted(len(ideas), 'suggestion')}, expected {suggestions}"
+        )
     if len(wild) != wildcards:
         named = f" ({', '.join(wild)})" if wild else ""
-        problems.append(f"{len(wild)} wildcards{named}, expected {wildcards}")
+        problems.append(f"{counted(len(wild), 'wildcard')}{named}, expected {wildcards}")
     if problems:
         return ProbeResult.failed("; ".join(problems), [row])
     return ProbeResult.passed([row])

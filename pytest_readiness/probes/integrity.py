@@ -17,7 +17,7 @@ import psycopg
 from pytest_readiness.model import NAMED_OBJECTS, Evidence, ProbeResult
 from pytest_readiness.probes import advisor
 from pytest_readiness.probes._sql import sql_evidence
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 USER_TABLES = """
 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -72,7 +72,9 @@ def _assert_empty(conn: psycopg.Connection[Any], path: Path, evidence: list[Evid
             Evidence("sql", f"{path.stem}: error", detail=message, data={"query": query})
         )
         return f"{path.stem} could not run: {message}"
-    evidence.append(sql_evidence(f"{path.stem}: {len(rows)} offending rows", query, columns, rows))
+    evidence.append(
+        sql_evidence(f"{path.stem}: {counted(len(rows), 'offending row')}", query, columns, rows)
+    )
     return f"{path.stem}: {first(_row_names(columns, rows), NAMED_OBJECTS)}" if rows else ""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.endpoint import EndpointError, failed, get_json, listing, note
 
 FIELDS = ("sku", "avg_daily_demand", "lead_time_days", "safety_stock", "reorder_point")
@@ -64,7 +65,7 @@ def reorder_points(client: httpx.Client, path: str, *, tolerance: float = 0) -> 
     if not items:
         return ProbeResult.failed(f"{path} returned no inventory items to check")
     row = note(
-        f"{len(items)} item(s) checked, {len(wrong)} reorder point(s) off",
+        f"{counted(len(items), 'item')} checked, {counted(len(wrong), 'reorder point')} off",
         "\n".join(str(m) for m in wrong),
         checked=len(items),
         mismatches=[{"sku": m.sku, "expected": m.expected, "actual": m.actual} for m in wrong],

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from pytest_readiness.model import Evidence, ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.http import describe_error, tls_context
 
 METHOD = "nearest-rank"
@@ -184,7 +185,9 @@ def latency_within(
         )
     errors = [s for s in stats if s.errors]
     if value > limit_s:
-        count = next((f" over {s.count} samples" for s in stats if s.target == worst), "")
+        count = next(
+            (f" over {counted(s.count, 'sample')}" for s in stats if s.target == worst), ""
+        )
         above = f"the rollback trigger {rollback_s:g} s" if value > rollback_s else f"{limit_s:g} s"
         return ProbeResult.failed(
             f"P95 of {worst} is {value:.2f} s{count}, above {above}", evidence
@@ -193,7 +196,8 @@ def latency_within(
         first = errors[0]
         why = next(s.error or f"answered {s.status}" for s in measured[first.target] if not s.ok)
         return ProbeResult.failed(
-            f"{first.target} failed in {first.errors} of {first.count} samples ({why})", evidence
+            f"{first.target} failed in {first.errors} of {counted(first.count, 'sample')} ({why})",
+            evidence,
         )
     return ProbeResult.passed(evidence)
 
@@ -209,7 +213,7 @@ def table(stats: Sequence[Stats], extra_p95: Mapping[str, float] | None = None) 
     lines += [f"{name:<32} {'':>4} {'':>4} {'':>8} {_ms(v):>8}" for name, v in reported]
     return Evidence(
         "latency",
-        f"latency percentiles ({METHOD}) of {len(stats)} target(s)",
+        f"latency percentiles ({METHOD}) of {counted(len(stats), 'target')}",
         "\n".join(lines),
         {
             "method": METHOD,
@@ -241,7 +245,7 @@ def histogram(measured: Mapping[str, Sequence[Sample]], bins: int = 12) -> Evide
     edges = [low + width * n for n in range(bins + 1)]
     return Evidence(
         "histogram",
-        f"latency histogram of {len(times)} samples, {_ms(low)} to {_ms(high)}",
+        f"latency histogram of {counted(len(times), 'sample')}, {_ms(low)} to {_ms(high)}",
         "",
         {
             "unit": "s",

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
-from pytest_readiness.probes._text import decode_json_output, first
+from pytest_readiness.probes._text import counted, decode_json_output, first
+from pytest_readiness.probes.command import CommandResult
 
 NO_FILES_LINTED = "no files linted"
 _EMPTY_REPORT_HINT = (
@@ -85,18 +86,22 @@ def from_lint_json(
     *,
     log: str = "",
     allow_empty: bool = False,
+    run: CommandResult | None = None,
 ) -> ProbeResult:
     """Fail on any error or warning, naming the first files and rules (relative to `root`).
 
     A report that shows no file was linted fails unless `allow_empty`; `log` is the lint
-    command's output, where ruff says that it found no files.
+    command's output, where ruff says that it found no files. With `run` (the lint command's
+    result, its output the default `log`), a report that cannot be read fails with what the
+    command said: ESLint's config error, npm's `Missing script`.
     """
+    log = log or (run.output if run is not None else "")
     try:
         results = decode_json_output(text)
     except ValueError as exc:
-        return ProbeResult.failed(f"lint output is not JSON: {exc}")
+        return _unreadable(f"lint output is not JSON: {exc}", run)
     if not isinstance(results, list):
-        return ProbeResult.failed("lint output is not a JSON list of results")
+        return _unreadable("lint output is not a JSON list of results", run)
     kind = _detect(results) if tool == "auto" else tool
     empty = _nothing_linted(results, kind, log)
     if empty:
@@ -106,12 +111,17 @@ def from_lint_json(
         return ProbeResult.failed(empty, why)
     if kind is None:
         shown = json.dumps(results[0])[:80]
-        return ProbeResult.failed(f"lint report is neither ESLint nor ruff JSON: {shown}")
+        return _unreadable(f"lint report is neither ESLint nor ruff JSON: {shown}", run)
     findings = eslint_findings(results) if kind == "eslint" else ruff_findings(results)
     if root is not None:
         findings = [replace(f, path=_relative(f.path, root)) for f in findings]
     files = len(results) if kind == "eslint" else None
     return _judge(findings, kind, files)
+
+
+def _unreadable(problem: str, run: CommandResult | None) -> ProbeResult:
+    """A report that cannot be read: fail with what the lint command said, if it ran."""
+    return ProbeResult.failed(run.explain(problem) if run is not None else problem)
 
 
 def _nothing_linted(results: list[Any], tool: str | None, log: str) -> str:
@@ -157,16 +167,17 @@ def _detect(results: list[Any]) -> str | None:
 def _judge(findings: list[Finding], tool: str, files: int | None) -> ProbeResult:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
-    linted = f"{files} files, " if files is not None else ""
+    linted = f"{counted(files, 'file')}, " if files is not None else ""
+    counts = f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
     evidence = [
         Evidence(
             "note",
-            f"{tool}: {linted}{errors} errors, {warnings} warnings",
+            f"{tool}: {linted}{counts}",
             detail="\n".join(f"{f} {f.severity}: {f.message}" for f in findings[:20]),
             data={"errors": errors, "warnings": warnings, "files": files},
         )
     ]
     if findings:
         named = first([str(f) for f in findings], 3)
-        return ProbeResult.failed(f"{errors} errors, {warnings} warnings: {named}", evidence)
+        return ProbeResult.failed(f"{counts}: {named}", evidence)
     return ProbeResult.passed(evidence)

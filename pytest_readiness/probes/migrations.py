@@ -15,7 +15,7 @@ import psycopg
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._sql import sql_evidence
-from pytest_readiness.probes._text import first
+from pytest_readiness.probes._text import counted, first
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
 _VERSION = re.compile(r"^(\d+)")
@@ -80,7 +80,7 @@ def check_applied(
     extra = [v for v in applied if v not in on_disk]
     evidence = [
         sql_evidence(
-            f"{len(applied)} applied, {len(files)} files, {len(missing)} missing",
+            f"{len(applied)} applied, {counted(len(files), 'file')}, {len(missing)} missing",
             f"SELECT version FROM {HISTORY_TABLE} ORDER BY version",
             ["version"],
             [[v] for v in applied[-5:]],
@@ -90,7 +90,7 @@ def check_applied(
     if missing:
         named = first([m.path.name for m in missing])
         return ProbeResult.failed(
-            f"{len(missing)} migrations not applied: {named}", evidence, warnings
+            f"{counted(len(missing), 'migration')} not applied: {named}", evidence, warnings
         )
     return ProbeResult.passed(evidence, warnings)
 

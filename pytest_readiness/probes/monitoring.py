@@ -16,6 +16,7 @@ import re
 import httpx
 
 from pytest_readiness.model import ProbeResult
+from pytest_readiness.probes._text import counted
 from pytest_readiness.probes.combined import all_of
 from pytest_readiness.probes.endpoint import EndpointError, failed, field, get_json, note
 
@@ -41,7 +42,7 @@ def alerting_rules(client: httpx.Client) -> ProbeResult:
     alerts = [name for name, rule in rules if rule.get("type") == "alerting"]
     errored = [(name, rule) for name, rule in rules if rule.get("health") == "err"]
     row = note(
-        f"Prometheus: {len(alerts)} alerting rule(s) of {len(rules)} rule(s), "
+        f"Prometheus: {counted(len(alerts), 'alerting rule')} of {counted(len(rules), 'rule')}, "
         f"{len(errored)} in error",
         "\n".join(alerts[:20]),
         alerting=len(alerts),
@@ -58,8 +59,8 @@ def alerting_rules(client: httpx.Client) -> ProbeResult:
         )
     if not alerts:
         return ProbeResult.failed(
-            f"Prometheus {RULES_PATH} lists no alerting rules ({len(rules)} rule(s) in "
-            f"{len(groups or [])} group(s))",
+            f"Prometheus {RULES_PATH} lists no alerting rules ({counted(len(rules), 'rule')} in "
+            f"{counted(len(groups or []), 'group')})",
             [row],
         )
     return ProbeResult.passed([row])
@@ -75,7 +76,9 @@ def alert_receivers(client: httpx.Client) -> ProbeResult:
     text = str(original or "")
     receivers = receiver_integrations(text)
     names = list(receivers)
-    row = note(f"Alertmanager: {len(names)} receiver(s)", ", ".join(names), receivers=names)
+    row = note(
+        f"Alertmanager: {counted(len(names), 'receiver')}", ", ".join(names), receivers=names
+    )
     if not names:
         return ProbeResult.failed(f"Alertmanager {STATUS_PATH} config has no receivers", [row])
     if not any(receivers.values()):
@@ -114,7 +117,7 @@ def notifications_delivered(prometheus: httpx.Client, query: str) -> ProbeResult
     row = note(f"Alertmanager failed notifications: {failures:g}", query, failed=failures)
     if failures > 0:
         return ProbeResult.failed(
-            f"Alertmanager failed to deliver {failures:g} notification(s) ({query})", [row]
+            f"Alertmanager failed to deliver {counted(failures, 'notification')} ({query})", [row]
         )
     return ProbeResult.passed([row])
 

@@ -15,6 +15,7 @@ import psycopg
 from pytest_readiness.model import ProbeResult
 from pytest_readiness.probes import advisor
 from pytest_readiness.probes._sql import sql_evidence
+from pytest_readiness.probes._text import counted
 
 TABLES_QUERY = """
 SELECT n.nspname AS schema, c.relname AS table, c.relrowsecurity AS rls_enabled,
@@ -45,7 +46,7 @@ def check_rls(
     findings = advisor.run_lints(conn, advisor.RLS_LINTS, scope)
     evidence = [
         sql_evidence(
-            f"{len(rows)} tables in {', '.join(schemas)}: {len(offending)} unprotected",
+            f"{counted(len(rows), 'table')} in {', '.join(schemas)}: {len(offending)} unprotected",
             TABLES_QUERY,
             columns,
             offending or rows,

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from pytest_readiness.model import POST_STAGE, Report
+from pytest_readiness.probes._text import counted
 from pytest_readiness.report.history import measurements_of
 
 WINDOW = timedelta(hours=24)
@@ -75,7 +76,7 @@ def render_html(data: Any) -> str:
     )
     return (
         '<section id="readiness-first-24-hours"><h2>First 24 hours</h2>'
-        f"<p>{len(points)} post-deploy run(s) of the last 24 hours.</p>{charts}</section>"
+        f"<p>{counted(len(points), 'post-deploy run')} of the last 24 hours.</p>{charts}</section>"
     )
 
 

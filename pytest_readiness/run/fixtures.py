@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from pytest_readiness.config import Environment
-from pytest_readiness.model import CheckFailed, Evidence
+from pytest_readiness.model import CheckFailed, Evidence, ItemTimedOut
 from pytest_readiness.probes.command import (
     OUTPUT_TAIL_CHARS,
     CommandResult,
@@ -122,14 +122,16 @@ def run(
                 groups=groups,
                 sink=log.write,
             )
-        except BaseException:
+        except BaseException as exc:
             log.close()
             text = command if isinstance(command, str) else " ".join(command)
             evidence.add("command", f"`{text}` was still running when the item was stopped")
+            if isinstance(exc, ItemTimedOut):  # the reason names what was still running
+                raise ItemTimedOut(f"{exc} while `{text}` ran") from None
             raise
         evidence.append(_with_log(result.to_evidence(), log, session.report_dir))
-        if result.timed_out:
-            raise CheckFailed(result.describe())
+        if result.timed_out:  # the command, its limit and the last thing it said
+            raise CheckFailed(result.failure())
         return result
 
     yield run_in_workspace

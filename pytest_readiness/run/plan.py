@@ -9,7 +9,7 @@ import pytest
 
 from pytest_readiness.run.selection import Selection
 from pytest_readiness.run.session import CheckSpec, ReadinessSession, parse_marker
-from pytest_readiness.runbook import binding, phases
+from pytest_readiness.runbook import binding, check_records, phases
 
 
 def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
@@ -40,6 +40,11 @@ def plan_items(readiness: ReadinessSession, items: list[pytest.Item]) -> None:
         problems += [str(error) for error in bound.errors]
         if not problems:
             specs = _in_heading_phases(readiness, bound, specs)
+    if readiness.check_records is not None:
+        # A waiver may name a check of the other stage: every collected title counts.
+        titles = [spec.title for spec in specs.values()]
+        titles += [spec_of(readiness, item).title for item in other_stage]
+        problems += check_records.unknown_waivers(readiness.check_records, titles)
     if problems:
         raise pytest.UsageError("checklist collection error:\n  " + "\n  ".join(problems))
     items.sort(key=lambda item: specs[item.nodeid].phase)

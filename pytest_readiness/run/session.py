@@ -31,7 +31,7 @@ from pytest_readiness.model import (
 from pytest_readiness.probes import git as commits
 from pytest_readiness.redact import Redactor
 from pytest_readiness.run.retry import Retry
-from pytest_readiness.runbook import binding
+from pytest_readiness.runbook import binding, check_records
 from pytest_readiness.runbook import phases as run_phases
 
 if TYPE_CHECKING:
@@ -165,6 +165,8 @@ class ReadinessSession:
         self.runbook: binding.RunbookSource | None = None
         # The categories until collection binds the checks to the runbook's headings.
         self.phases = run_phases.of_categories(config.phases)
+        # Without a runbook: the sign-offs and waivers, which then name checks by title.
+        self.check_records: check_records.CheckRecords | None = None
         # Only the process that started the run writes its reports (never a forked child).
         self.pid = os.getpid()
         # What narrowed the run (`-m db`, node ids); `selected` is None until collection ends.
@@ -280,7 +282,13 @@ class ReadinessSession:
                 self.failed_phases.add(int(phase))
 
     def _waived(self, spec: CheckSpec | None, record: ItemRecord) -> bool:
-        if self.runbook is None or spec is None:
+        if spec is None:
+            return False
+        if self.check_records is not None:
+            return check_records.waives_failure(
+                self.check_records, spec.title, env=self.env_name, today=date.today()
+            )
+        if self.runbook is None:
             return False
         return binding.waives_failure(
             self.runbook,
@@ -345,6 +353,15 @@ class ReadinessSession:
     def _with_runbook(self, items: tuple[Item, ...]) -> tuple[tuple[Item, ...], dict[str, Any]]:
         """Add the manual runbook lines, apply sign-offs and waivers, describe the runbook."""
         bound = self.runbook_binding()
+        if self.check_records is not None:
+            return check_records.finish_items(
+                items,
+                self.check_records,
+                env=self.env_name,
+                commit=self.commit,
+                today=date.today(),
+                root=self.config.root,
+            )
         if self.runbook is None or bound is None:
             return items, {}
         # The same phases collection found (the same checks, the same lines), also when the

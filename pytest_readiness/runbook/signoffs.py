@@ -180,7 +180,7 @@ def review(
             orphans.append(Rejected(signoff, _not_one_line(signoff.item, found, lines)))
             continue
         line = found[0]
-        problem = _why_not(signoff, env, commit, counts_at)
+        problem = why_not(signoff, env, commit, counts_at)
         if problem:
             rejected.setdefault(line, []).append(Rejected(signoff, problem))
         else:
@@ -201,7 +201,8 @@ def _not_one_line(item: str, found: Sequence[RunbookLine], lines: Sequence[Runbo
     return f"{item!r} is the text of {len(found)} runbook lines; name one: {names}"
 
 
-def _why_not(signoff: SignOff, env: str, commit: str, counts_at: CommitMatch) -> str:
+def why_not(signoff: SignOff, env: str, commit: str, counts_at: CommitMatch) -> str:
+    """Why `signoff` does not count for `env` at `commit`, or "" when it does."""
     who = f"sign-off by {signoff.by}"
     if signoff.env != env:
         return f"{who} is for env {signoff.env!r}, not {env!r}"
