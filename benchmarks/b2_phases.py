@@ -124,6 +124,13 @@ def report(items: list[dict[str, Any]], workers: int, wall: float) -> None:
     print(f"  barrier held (no item started before the previous phase ended): {ordered}")
 
 
+def timed_run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Wall seconds of one run and its output."""
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - began, done.stdout
+
+
 def main() -> int:
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
@@ -152,11 +159,24 @@ def main() -> int:
             text=True,
         )
         plain_wall = time.perf_counter() - began
+        # Without workers, then `-n auto`, which learns from that run's report.
+        alone_wall, _ = timed_run([*command[:-2], "-n", "0"], project, env)
+        auto_wall, auto_out = timed_run([*command[:-2], "-n", "auto"], project, env)
         server.shutdown()
         if reference.returncode != 0:
             print(reference.stdout[-3000:], sep="\n")
             return 1
     report(data["items"], workers, wall)
+    chose = next((x for x in auto_out.splitlines() if "-n auto:" in x), "?")
+    print(
+        f"  -n 0 (no workers)              {alone_wall:6.2f} s; "
+        f"-n {workers} is {alone_wall / wall:.2f}x faster"
+    )
+    print(
+        f"  -n auto                        {auto_wall:6.2f} s; "
+        f"{alone_wall / auto_wall:.2f}x faster than -n 0"
+    )
+    print(f"    {chose}")
     ideal = len(CATEGORIES) * math.ceil(PER_PHASE / workers) * WAIT_S
     print(
         f"  reference: plain `pytest -n {workers}` of the same waits (no readiness, no phases): "

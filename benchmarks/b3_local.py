@@ -3,8 +3,10 @@
 Runs ``pytest --readiness`` from the repository root (the root conftest builds the local
 reference target, so each run includes that set-up) once per mode per repeat, interleaved
 so load from elsewhere hits both alike, each writing its report to a temporary folder.
-Prints the wall times, each run's verdict and item count, and whether the two modes gave
-the same items, outcomes and reasons (they must: only timings may differ).
+Prints the wall times, each run's verdict and item count, and whether the modes gave
+the same items, outcomes and reasons (they must: only timings may differ). A third mode,
+``-n auto``, chooses its workers from the last run's report: each mode keeps its report
+folder across repeats, as a user's checkout does, and ``-n auto`` gets one warm-up run.
 Usage: ``python benchmarks/b3_local.py [workers] [repeats]`` (defaults 4 and 1).
 """
 
@@ -23,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-q"]
 
 
-def run(workers: int, report_dir: Path) -> tuple[float, dict[str, Any]]:
+def run(workers: int | str, report_dir: Path) -> tuple[float, dict[str, Any]]:
     """One `pytest --readiness -n workers` run: wall time and the JSON report."""
     args = [sys.executable, "-m", "pytest", "--readiness", *QUIET, "-n", str(workers)]
     args.append(f"--readiness-report={report_dir}")
@@ -35,6 +37,7 @@ def run(workers: int, report_dir: Path) -> tuple[float, dict[str, Any]]:
         raise SystemExit(f"{' '.join(args)} wrote no report ({done.returncode}):\n{done.stdout}")
     report: dict[str, Any] = json.loads(reports[0].read_text())
     report["exit_status"] = done.returncode
+    report["auto"] = next((x for x in done.stdout.splitlines() if "-n auto:" in x), "")
     return elapsed, report
 
 
@@ -45,12 +48,14 @@ def outcomes(report: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def main() -> None:
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 4
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    times: dict[int, list[float]] = {0: [], workers: []}
-    last: dict[int, dict[str, Any]] = {}
+    modes: tuple[int | str, ...] = (0, workers, "auto")
+    times: dict[int | str, list[float]] = {mode: [] for mode in modes}
+    last: dict[int | str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for repeat in range(repeats):
-            for mode in (0, workers):
-                elapsed, report = run(mode, Path(tmp, f"n{mode}-{repeat}"))
+        run("auto", Path(tmp, "nauto"))  # -n auto learns from the last run
+        for _ in range(repeats):
+            for mode in modes:
+                elapsed, report = run(mode, Path(tmp, f"n{mode}"))
                 times[mode].append(elapsed)
                 last[mode] = report
     print(f"B3 shipped checklist on local, repeats={repeats}")
@@ -62,15 +67,16 @@ def main() -> None:
             f"verdict {report['verdict']}, exit {report['exit_status']}, "
             f"{len(report['items'])} items, {report['duration_s']:.1f} s in the report"
         )
-    speedup = statistics.median(times[0]) / statistics.median(times[workers])
-    print(f"  speed-up -n 0 / -n {workers}: {speedup:.2f}x")
-    same = outcomes(last[0]) == outcomes(last[workers])
-    print(f"  same items, outcomes and reasons in both modes: {same}")
-    if not same:
-        for key in sorted(set(outcomes(last[0])) | set(outcomes(last[workers]))):
-            a, b = outcomes(last[0]).get(key), outcomes(last[workers]).get(key)
+    print(f"  -n auto chose: {last['auto']['auto']}")
+    for mode in (workers, "auto"):
+        ratio = statistics.median(times[mode]) / statistics.median(times[0])
+        print(f"  -n {mode} / -n 0: {ratio:.2f}x the time")
+        same = outcomes(last[0]) == outcomes(last[mode])
+        print(f"  same items, outcomes and reasons as -n 0: {same}")
+        for key in sorted(set(outcomes(last[0])) | set(outcomes(last[mode]))):
+            a, b = outcomes(last[0]).get(key), outcomes(last[mode]).get(key)
             if a != b:
-                print(f"    {key}: -n 0 {a} vs -n {workers} {b}")
+                print(f"    {key}: -n 0 {a} vs -n {mode} {b}")
 
 
 if __name__ == "__main__":

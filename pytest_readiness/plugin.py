@@ -19,8 +19,13 @@ from pytest_readiness.probes import processes
 from pytest_readiness.probes._text import counted
 from pytest_readiness.report import history, html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties, redact_junit
-from pytest_readiness.report.terminal import redact_terminal, write_summary
-from pytest_readiness.run import fixtures
+from pytest_readiness.report.files import report_path
+from pytest_readiness.report.terminal import (
+    index_teardown_reports,
+    redact_terminal,
+    write_summary,
+)
+from pytest_readiness.run import fixtures, workers
 from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
 from pytest_readiness.run.outcome import describe_call, redact_extras, redact_report
 from pytest_readiness.run.plan import narrow_to, plan_items, problem_of
@@ -37,6 +42,7 @@ SELECTION = pytest.StashKey[Selection]()
 NOT_RUN = pytest.StashKey[str]()
 RETRYING = pytest.StashKey[bool]()
 PROCESS_MARK = pytest.StashKey[processes.Mark]()
+AUTO_WORKERS = pytest.StashKey[workers.WorkerChoice]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -218,6 +224,25 @@ def _interrupt_on(config: pytest.Config, signals: tuple[int, ...], *, once: bool
     config.add_cleanup(restore)
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, for `-n auto`
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """A readiness run starts only the workers its last run says pay for themselves."""
+    if not config.getoption("readiness") or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own count
+    choice = workers.for_next_run(_last_report(config))
+    config.stash[AUTO_WORKERS] = choice
+    return choice.workers
+
+
+def _last_report(config: pytest.Config) -> Path:
+    """Where this run's JSON report goes: the last run of the same environment and stage."""
+    settings = readiness_config.load(config.rootpath)
+    option = config.getoption("readiness_report")
+    folder = (config.invocation_params.dir / option).resolve() if option else settings.reports
+    env_name = config.getoption("readiness_env") or settings.default_env
+    return report_path(folder, env_name, "json", config.getoption("readiness_stage"))
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     if config.getoption("readiness"):
         return None
@@ -236,6 +261,7 @@ def pytest_collection_modifyitems(
     if readiness is not None:
         plan_items(readiness, items)
         narrow_to(config.stash[SELECTION], config, items)
+        fixtures.warm_up(items)
         plugins = config.pluginmanager
         if any(spec.retry for spec in readiness.plan) and not plugins.has_plugin("readiness-retry"):
             plugins.register(RetryHooks(readiness), "readiness-retry")
@@ -258,11 +284,14 @@ class ReadinessRunHooks:
         self._session = session
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
+        self._cpu_mark = 0.0
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self._config.pluginmanager.has_plugin("terminalreporter"):
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
             redact_terminal(self._config.get_terminal_writer(), self._session.redact)
+            index_teardown_reports(reporter)
         # `--lf` would drop the other checks at collection, unseen; its deselection stays.
         plugins = self._config.pluginmanager
         if plugins.has_plugin("lfplugin-collwrapper"):
@@ -282,6 +311,7 @@ class ReadinessRunHooks:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Before any item runs, the previous run's reports give way to an in-progress NO-GO."""
+        self._cpu_mark = workers.cpu_seconds()
         if not session.config.option.collectonly and not _is_worker(session.config):
             start_reports(self._session)
 
@@ -297,6 +327,8 @@ class ReadinessRunHooks:
         if report.when == "call":
             item.stash[fixtures.CALL_PASSED] = report.passed
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
+        if report.when == "teardown":
+            self._cpu_mark = workers.note_cpu(report, since=self._cpu_mark)
         redact_report(self._session.redact, report, compact=self._compact)
         return report
 
@@ -343,6 +375,9 @@ class ReadinessRunHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self._session.report is not None:
             write_summary(terminalreporter, self._session)
+        choice = self._config.stash.get(AUTO_WORKERS, None)
+        if choice is not None:  # -q too: what -n auto chose explains the run's time
+            terminalreporter.write_line(f"readiness: -n auto: {choice}")
 
     def pytest_unconfigure(self) -> None:
         self._session.close()

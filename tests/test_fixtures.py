@@ -325,3 +325,39 @@ def test_a_command_that_times_out_fails_naming_it_and_what_it_said_last(
         "`echo 'Error: waiting for the database'; sleep 30` timed out after 1 s: "
         "Error: waiting for the database"
     )
+
+
+WARM_UP_SEEN = """
+import sys
+
+import pytest
+
+SEEN = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    SEEN.append("pytest_readiness.probes.http" in sys.modules and "h11" in sys.modules)
+
+
+def pytest_unconfigure(config):
+    print(f"http probe imported before the first item: {SEEN[:1]}")
+"""
+
+
+def test_what_an_http_item_needs_is_imported_before_the_first_item_starts(
+    project: ReadinessProject,
+) -> None:
+    """Under -n, a phase starts when its workers are ready, not while its items import."""
+    project.config("""
+        [tool.readiness.envs.local]
+        base_url = "http://127.0.0.1:9"
+    """)
+    project.checks(
+        '@pytest.mark.infra("Health endpoints: All returning 200")\n'
+        "def test_health(http):\n"
+        "    pass\n"
+    )
+    project.pytester.makeconftest(WARM_UP_SEEN)
+    result = project.run_subprocess()
+    result.stdout.fnmatch_lines(["http probe imported before the first item: [[]True[]]"])

@@ -239,3 +239,37 @@ def test_a_short_output_needs_no_file(project: ReadinessProject) -> None:
     (entry,) = project.items()["Build: PASSING"]["evidence"]
     assert "output_file" not in entry["data"]
     assert not (project.pytester.path / "reports" / "commands").exists()
+
+
+CHILDLESS_MARK = """
+import os, subprocess, sys, psutil
+from pytest_readiness.probes import processes
+
+def no_scan(*args, **kwargs):
+    raise AssertionError("read every process of the machine")
+
+real_process = psutil.Process
+psutil.Process = no_scan
+assert processes.mark() == frozenset()
+assert processes.sweep(frozenset()) == []
+psutil.Process = real_process
+exited = subprocess.Popen([sys.executable, "-c", "pass"])
+while psutil.Process(exited.pid).status() != psutil.STATUS_ZOMBIE:
+    pass
+assert processes.mark() != frozenset(), "an exited child not yet reaped is a descendant"
+assert exited.wait() == 0, "its exit status stays with its owner"
+print("ok")
+"""
+
+
+def test_a_process_without_children_is_swept_without_reading_every_process(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILDLESS_MARK],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.strip() == "ok", done.stderr

@@ -63,3 +63,61 @@ def test_colour_follows_pytests_color_option(checklist: ReadinessProject) -> Non
     assert "\x1b[31m\x1b[1m  BLOCKER " in coloured
     plain = checklist.run("--color=no").stdout.str()
     assert "\x1b[" not in plain
+
+
+TEARDOWN_OUTPUT = """
+@pytest.fixture
+def noisy():
+    yield
+    print("teardown output of the item")
+
+@pytest.mark.gate("Build: PASSING")
+def test_build(noisy): assert False, "build broke"
+
+@pytest.mark.gate("Unit tests: PASSING")
+def test_units(noisy): assert False, "3 units failed"
+
+@pytest.mark.gate("Lint: PASSING")
+def test_lint(noisy): pass
+"""
+
+COUNT_SCANS = """
+import _pytest.terminal
+
+SCANS = []
+scan = _pytest.terminal.TerminalReporter.getreports
+
+
+def counted(self, name):
+    SCANS.append(name)
+    return scan(self, name)
+
+
+_pytest.terminal.TerminalReporter.getreports = counted
+
+
+def pytest_unconfigure(config):
+    print(f"scans of every report: {SCANS.count('')}")
+"""
+
+
+def test_each_failures_teardown_output_is_listed_without_rescanning_every_report(
+    project: ReadinessProject,
+) -> None:
+    """pytest scans all setup/teardown reports once per failure: seconds at 500 failures."""
+    project.checks(TEARDOWN_OUTPUT)
+    project.pytester.makeconftest(COUNT_SCANS)
+    result = project.run_subprocess("-rA")
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_build _*",
+            "build broke",
+            "*- Captured stdout teardown -*",
+            "teardown output of the item",
+            "*_ test_units _*",
+            "3 units failed",
+            "*- Captured stdout teardown -*",
+            "teardown output of the item",
+        ]
+    )
+    result.stdout.fnmatch_lines(["scans of every report: 1"])

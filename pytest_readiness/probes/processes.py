@@ -38,6 +38,8 @@ def become_subreaper() -> Callable[[], None]:
 
 def mark() -> Mark:
     """The descendants alive now; a later `sweep` spares exactly these."""
+    if _childless():  # before psutil.Process(), which reads /proc too
+        return frozenset()
     return frozenset(_identity(p) for p in _descendants(psutil.Process()))
 
 
@@ -47,6 +49,8 @@ def sweep(since: Mark, *, owned: Collection[int] = ()) -> list[str]:
     `owned` are pids a live `Popen` will still wait for: killed, but not reaped here (that
     would steal their exit status). Returns what was killed, e.g. `sleep 77 (pid 4242)`.
     """
+    if _childless():
+        return []
     me = psutil.Process()
     killed: list[str] = []
     for _ in range(_ROUNDS):
@@ -80,6 +84,21 @@ def _descendants(process: psutil.Process) -> list[psutil.Process]:
         return list(process.children(recursive=True))
     except psutil.Error:
         return []
+
+
+def _childless() -> bool:
+    """True when this process has no child, so no descendant (orphans come back to us).
+
+    One system call, where psutil reads every process of the machine (milliseconds per item
+    on a busy host). WNOWAIT: a child that exited stays waitable by whoever owns it.
+    """
+    if not hasattr(os, "waitid"):  # not on macOS: ask psutil
+        return False
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return False
 
 
 def _reap(pids: list[int]) -> None:

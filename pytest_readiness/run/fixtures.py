@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -216,3 +216,32 @@ def db(request: pytest.FixtureRequest, evidence: EvidenceLog) -> Iterator[ReadOn
     if refusals and passed:
         # A check that caught the refusal has not earned its pass.
         pytest.fail(f"{refusals[0]} (the check caught it)", pytrace=False)
+
+
+def warm_up(items: Iterable[pytest.Item]) -> None:
+    """Import what the items' fixtures need (httpx's transport and TLS, psycopg) at collection.
+
+    Otherwise the first item that uses them pays: its duration is not its own, and under
+    `-n` the first phase runs while every worker is still importing on the same cores.
+    """
+    needed = {name for item in items for name in getattr(item, "fixturenames", ())}
+    for prepare in dict.fromkeys(_WARM_UP[name] for name in needed & _WARM_UP.keys()):
+        prepare()
+
+
+def _warm_http() -> None:
+    """httpx imports its transport (httpcore, h11, anyio: 50 ms of CPU) with the first client."""
+    from pytest_readiness.probes.http import recording_client
+
+    recording_client(lambda exchange: None, timeout=1.0).close()
+
+
+def _warm_db() -> None:
+    import pytest_readiness.probes.database  # noqa: F401 (imported for psycopg's import time)
+
+
+_WARM_UP: dict[str, Callable[[], None]] = {
+    "http": _warm_http,
+    "http_client": _warm_http,
+    "db": _warm_db,
+}
