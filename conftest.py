@@ -21,6 +21,7 @@ def pytest_readiness_prepare(config: pytest.Config, env_name: str) -> None:
         faults = local.faults_from(os.environ)
     except local.UnknownFault as exc:
         raise pytest.UsageError(str(exc)) from None
-    target = local.start(ADMIN_DSN, faults)
+    post = config.getoption("readiness_stage", "pre") == "post"
+    target = local.start(ADMIN_DSN, faults, send_traffic=post)
     config.add_cleanup(target.stop)
     os.environ.update(target.variables)

@@ -30,6 +30,13 @@ def _required_var(env: Environment, key: str) -> Any:
     return value
 
 
+def _monitoring_source(env: Environment, evidence: Any) -> None:
+    """Say which servers the monitoring items read (`vars.monitoring_source`): real or stand-in."""
+    source = env.vars.get("monitoring_source")
+    if source:
+        evidence.add("note", f"monitoring servers: {source}")
+
+
 def _names(value: str | list[str]) -> list[str]:
     """A list setting that may also be written as one string."""
     return [value] if isinstance(value, str) else list(value)
@@ -69,6 +76,7 @@ def test_health_endpoints(readiness_env, http_client, evidence):
 
 @pytest.mark.infra("Monitoring: Configured and alerting")
 def test_monitoring(readiness_env, http_client, evidence):
+    _monitoring_source(readiness_env, evidence)
     prometheus = http_client(_required_var(readiness_env, "prometheus_url"))
     alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
     evidence.expect(monitoring.monitoring_configured(prometheus, alertmanager))

@@ -7,21 +7,28 @@ trigger evidence; a failed blocking feature item is the trigger "Critical featur
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_readiness import CheckFailed, Environment
+from pytest_readiness.model import MEASUREMENT_EVIDENCE, PENDING_PREFIX
 from pytest_readiness.probes import (
+    alert_delivery,
     approvals,
     browser,
     dashboard,
     error_rate,
+    first_day,
     integrity,
+    junit,
     latency,
     monitoring,
     prometheus,
+    version,
 )
 from pytest_readiness.probes.endpoint import EndpointError
 
@@ -37,8 +44,42 @@ def _required_var(env: Environment, key: str) -> Any:
     return value
 
 
+def _monitoring_source(env: Environment, evidence: Any) -> None:
+    """Say which servers the monitoring items read (`vars.monitoring_source`): real or stand-in."""
+    source = env.vars.get("monitoring_source")
+    if source:
+        evidence.add("note", f"monitoring servers: {source}")
+
+
 def _limit(env: Environment, key: str, default: float) -> float:
     return float(env.thresholds.get(key, default))
+
+
+def _p95_target(env: Environment) -> float:
+    return _limit(env, "p95_target_s", _limit(env, "dashboard_load_s", 3))
+
+
+def _deployed_version(env: Environment) -> str | None:
+    """What is deployed: `vars.deployed_version` / `vars.expected_version`, else git HEAD."""
+    named = env.vars.get("deployed_version") or env.vars.get("expected_version")
+    if named:
+        return str(named)
+    try:
+        return version.head_commit(env.workspace)
+    except ValueError:
+        return None
+
+
+def _record(env: Environment, evidence: Any, metric: str, value: float, limit: float) -> None:
+    """Keep a measurement in this run's history, for the first-24-hours lines."""
+    evidence.add(
+        MEASUREMENT_EVIDENCE,
+        f"measurement {metric} = {value:.4g} (threshold {limit:g})",
+        metric=metric,
+        value=value,
+        threshold=limit,
+        version=_deployed_version(env),
+    )
 
 
 def _measure(env: Environment, targets: dict[str, list[str]]) -> dict[str, list[latency.Sample]]:
@@ -62,6 +103,22 @@ def _require_writes(env: Environment, what: str) -> None:
             f"not run: environment {env.name!r} does not set allow_writes = true, "
             f"and this item {what}"
         )
+
+
+@pytest.mark.feature("Run production smoke tests (automated)", stage="post")
+def test_production_smoke_tests(readiness_env, run, evidence):
+    command = readiness_env.vars.get("smoke_test_command")
+    if not command:
+        pytest.skip(
+            "not run: set vars.smoke_test_command (the app's smoke suite; it is given "
+            "READINESS_BASE_URL) or sign this line off"
+        )
+    report = readiness_env.workspace / readiness_env.vars.get(
+        "smoke_junit", "reports/junit/smoke.xml"
+    )
+    started = time.time()
+    result = run(command, env={"READINESS_BASE_URL": readiness_env.base_url})
+    evidence.expect(junit.from_test_run(command, result.returncode, report, not_before=started))
 
 
 @pytest.mark.infra("Dashboard loads <3s", stage="post")
@@ -126,20 +183,20 @@ def test_error_rate(readiness_env, http_client, evidence):
     rollback = _limit(readiness_env, "rollback_error_rate", 0.05)
     query = readiness_env.vars.get("error_rate_query")
     if query:
+        _monitoring_source(readiness_env, evidence)
         client = http_client(_required_var(readiness_env, "prometheus_url"))
-        evidence.expect(
-            error_rate.prometheus_error_rate(client, query, limit=limit, rollback=rollback)
-        )
-        return
-    _, api = _dashboard_paths(readiness_env)
-    paths = [*readiness_env.get("health_paths", DEFAULT_HEALTH_PATHS), api]
-    measured = _measure(readiness_env, {path: [path] for path in paths})
-    evidence.add("note", "no vars.error_rate_query: error rate sampled from the app")
-    evidence.expect(
-        error_rate.error_rate_within(
-            error_rate.from_samples(measured), limit=limit, rollback=rollback
-        )
-    )
+        try:
+            measured = error_rate.from_prometheus(client, query)
+        except EndpointError as exc:
+            raise CheckFailed(str(exc)) from None
+    else:
+        _, api = _dashboard_paths(readiness_env)
+        paths = [*readiness_env.get("health_paths", DEFAULT_HEALTH_PATHS), api]
+        evidence.add("note", "no vars.error_rate_query: error rate sampled from the app")
+        samples = _measure(readiness_env, {path: [path] for path in paths})
+        measured = error_rate.from_samples(samples)
+    _record(readiness_env, evidence, "error_rate", measured.rate, limit)
+    evidence.expect(error_rate.error_rate_within(measured, limit=limit, rollback=rollback))
 
 
 @pytest.mark.infra("Check performance metrics", stage="post")
@@ -150,18 +207,21 @@ def test_performance_metrics(readiness_env, http_client, evidence):
     reported: dict[str, float] = {}
     query = readiness_env.vars.get("latency_p95_query")
     if query:
+        _monitoring_source(readiness_env, evidence)
         client = http_client(_required_var(readiness_env, "prometheus_url"))
         try:
             reported["Prometheus (vars.latency_p95_query)"] = prometheus.query_value(client, query)
         except EndpointError as exc:
             raise CheckFailed(str(exc)) from None
     measured = _measure(readiness_env, {path: [path] for path in paths})
+    p95s = [latency.Stats.of(n, found).p95 for n, found in measured.items() if found]
+    if p95s or reported:
+        worst = max([*p95s, *reported.values()])
+        _record(readiness_env, evidence, "p95_s", worst, _p95_target(readiness_env))
     evidence.expect(
         latency.latency_within(
             measured,
-            limit_s=_limit(
-                readiness_env, "p95_target_s", _limit(readiness_env, "dashboard_load_s", 3)
-            ),
+            limit_s=_p95_target(readiness_env),
             rollback_s=_limit(readiness_env, "rollback_p95_s", 10),
             extra_p95=reported,
         )
@@ -180,6 +240,7 @@ def test_production_data_integrity(readiness_env, db, evidence):
 
 @pytest.mark.infra("Verify all monitors active", stage="post")
 def test_monitors_active(readiness_env, http_client, evidence):
+    _monitoring_source(readiness_env, evidence)
     prometheus_api = http_client(_required_var(readiness_env, "prometheus_url"))
     alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
     evidence.expect(monitoring.monitoring_configured(prometheus_api, alertmanager))
@@ -187,11 +248,90 @@ def test_monitors_active(readiness_env, http_client, evidence):
 
 @pytest.mark.infra("Verify alerts delivering", stage="post")
 def test_alerts_delivering(readiness_env, http_client, evidence):
+    _monitoring_source(readiness_env, evidence)
+    if readiness_env.get("allow_test_alerts", readiness_env.get("allow_writes", False)):
+        alertmanager = http_client(_required_var(readiness_env, "alertmanager_url"))
+        log_url = readiness_env.vars.get("alert_receiver_log_url")
+        evidence.expect(
+            alert_delivery.alerts_delivering(
+                alertmanager,
+                timeout_s=_limit(readiness_env, "alert_delivery_timeout_s", 60),
+                extra_labels=readiness_env.vars.get("test_alert_labels"),
+                receiver_log=http_client(log_url) if log_url else None,
+            )
+        )
+        return
     query = readiness_env.vars.get("alert_failures_query")
     if not query:
         pytest.skip(
-            "not run: manual: set vars.alert_failures_query (e.g. "
-            "sum(increase(alertmanager_notifications_failed_total[1h]))) or sign this line off"
+            "not run: manual: set allow_test_alerts = true to send a test alert, or "
+            "vars.alert_failures_query (e.g. "
+            "sum(increase(alertmanager_notifications_failed_total[1h]))), or sign this line off"
         )
+    evidence.add(
+        "note",
+        "read-only: no test alert sent (the environment sets neither allow_test_alerts nor "
+        "allow_writes); judged by Alertmanager's failure counter alone",
+    )
     client = http_client(_required_var(readiness_env, "prometheus_url"))
     evidence.expect(monitoring.notifications_delivered(client, query))
+
+
+def _now(env: Environment) -> datetime:
+    """The clock: `vars.now` (an ISO time, for tests and replays), else the real one."""
+    injected = first_day.parse_time(env.vars.get("now")) if env.vars.get("now") else None
+    return injected or datetime.now(UTC)
+
+
+def _first_day(env, history, evidence, *, metric, every, threshold, unit):
+    """Judge a first-24-hours line from the post stage's history; pending until it is over."""
+    now = _now(env)
+    deployed = _deployed_version(env)
+    measured = [
+        m for m in first_day.measurements_from(history) if deployed is None or m.version == deployed
+    ]
+    deployed_at = first_day.parse_time(env.vars.get("deployed_at"))
+    if deployed_at is None:
+        deployed_at = measured[0].at if measured else now
+    result = first_day.recurring(
+        measured,
+        metric=metric,
+        every=every,
+        threshold=threshold,
+        deployed_at=deployed_at,
+        now=now,
+        unit=unit,
+    )
+    for entry in result.evidence:
+        evidence.append(entry)
+    evidence.add("note", f"deployed version {deployed or 'unknown'}, deployed at {deployed_at}")
+    if result.status == "pending":
+        pytest.skip(f"{PENDING_PREFIX}{result.reason}")
+    if result.status == "failed":
+        raise CheckFailed(result.reason)
+
+
+@pytest.mark.infra("Monitor error rates every hour", stage="post")
+def test_error_rate_every_hour(readiness_env, readiness_history, evidence):
+    _first_day(
+        readiness_env,
+        readiness_history,
+        evidence,
+        metric="error_rate",
+        every=timedelta(hours=1),
+        threshold=_limit(readiness_env, "error_rate_max", 0.005),
+        unit="%",
+    )
+
+
+@pytest.mark.infra("Check performance metrics every 2 hours", stage="post")
+def test_performance_every_two_hours(readiness_env, readiness_history, evidence):
+    _first_day(
+        readiness_env,
+        readiness_history,
+        evidence,
+        metric="p95_s",
+        every=timedelta(hours=2),
+        threshold=_p95_target(readiness_env),
+        unit="s",
+    )

@@ -63,6 +63,7 @@ ENV_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "phase_budgets": ((dict,), "a table of phase = seconds"),
     "health_paths": ((list,), "a list of URL paths"),
     "allow_writes": ((bool,), "true or false"),
+    "allow_test_alerts": ((bool,), "true or false"),
     "allow_dry_run": ((bool,), "true or false"),
     "manual_blocking": ((bool,), "true or false"),
 }

@@ -46,6 +46,8 @@ class Outcome(enum.StrEnum):
     WAIVED = "waived"
     MANUAL = "manual"
     SIGNED_OFF = "signed-off"
+    # A recurring line whose period has not ended (the first 24 hours): a warning, not a blocker.
+    PENDING = "pending"
 
     @property
     def is_ok(self) -> bool:
@@ -59,6 +61,11 @@ class Outcome(enum.StrEnum):
 
 
 _OK_OUTCOMES = frozenset({Outcome.PASSED, Outcome.WAIVED, Outcome.SIGNED_OFF})
+_NOT_BLOCKING = frozenset({Outcome.NOT_SELECTED, Outcome.PENDING})
+# A check skips with this prefix to say its recurring line is still within its period.
+PENDING_PREFIX = "pending: "
+# Evidence a post-stage check records as a measurement for the history (the first 24 hours).
+MEASUREMENT_EVIDENCE = "measurement"
 
 
 class Verdict(enum.StrEnum):
@@ -255,10 +262,12 @@ class Item:
     @property
     def is_blocker(self) -> bool:
         """A blocking item that did not pass; an unselected item is judged by the run instead."""
-        return self.blocking and not self.outcome.is_ok and self.outcome is not Outcome.NOT_SELECTED
+        return self.blocking and not self.outcome.is_ok and self.outcome not in _NOT_BLOCKING
 
     @property
     def is_warning(self) -> bool:
+        if self.outcome is Outcome.PENDING:
+            return True
         return (
             not self.blocking
             and not self.outcome.is_ok

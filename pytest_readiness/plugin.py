@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from collections.abc import Generator
@@ -16,7 +17,7 @@ from pytest_readiness import hooks
 from pytest_readiness.model import STAGES, Category, ItemTimedOut
 from pytest_readiness.probes import processes
 from pytest_readiness.probes._text import counted
-from pytest_readiness.report import html, start_reports, write_reports
+from pytest_readiness.report import history, html, start_reports, write_reports
 from pytest_readiness.report.ci import junit_properties, redact_junit
 from pytest_readiness.report.files import report_path
 from pytest_readiness.report.terminal import (
@@ -149,6 +150,7 @@ def _start_readiness(config: pytest.Config) -> None:
         fail_fast=config.getoption("readiness_fail_fast"),
         stage=config.getoption("readiness_stage"),
     )
+    session.past_runs = functools.partial(history.past_runs, report_dir, env_name, session.stage)
     try:
         session.runbook = binding.load_source(settings)
         if session.runbook is None:

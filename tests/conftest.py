@@ -21,6 +21,9 @@ import httpx  # noqa: F401  (see below)
 import psycopg
 import pytest
 
+from reference.target import monitoring_stack
+from reference.target.monitoring_stack import MonitoringStack, WebhookReceiver
+
 # pytester's in-process runs forget modules first imported during a run. httpx maps httpcore's
 # exceptions to its own through a table it fills on first use; importing httpcore here keeps
 # those classes the same across nested runs. httpx itself too: a probe imported afresh by a
@@ -148,11 +151,17 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run_repo_checklist(
-    reports: Path, *args: str, faults: str = ""
+    reports: Path, *args: str, faults: str = "", stand_ins: bool = False
 ) -> tuple[int, dict[str, Any], str]:
     """`pytest --readiness` on this repository (env `local`), as a user runs it: exit status,
-    the JSON report (empty if none was written) and the terminal output."""
+    the JSON report (empty if none was written) and the terminal output.
+
+    `stand_ins` uses the monitoring stand-ins even where Prometheus is installed: a run that
+    is not about monitoring need not wait for the real one's first scrape (about 5 s).
+    """
     env = {**os.environ, "READINESS_LOCAL_FAULTS": faults}
+    if stand_ins:
+        env["READINESS_PROMETHEUS"] = "/nonexistent/prometheus"
     pytest_readiness = [sys.executable, "-m", "pytest", "--readiness"]
     done = subprocess.run(
         [*pytest_readiness, f"--readiness-report={reports}", *QUIET_PLUGINS, *args],
@@ -190,6 +199,57 @@ def chromium_dump_dom(url: str, profile: Path) -> str:
         check=True,
     )
     return done.stdout
+
+
+@dataclass
+class RealMonitoring:
+    """The session's Prometheus and Alertmanager, and the webhooks Alertmanager delivers to.
+
+    Alerts route to `oncall` (a webhook answering 200) unless labelled `sink="broken"`: those
+    go to a Slack integration whose API answers 500. Alertmanager counts attempts per
+    integration, so the failing one is of another kind than the healthy one.
+    """
+
+    stack: MonitoringStack
+    oncall: WebhookReceiver
+    broken: WebhookReceiver
+
+
+def require_monitoring_binaries() -> None:
+    """Skip (outside CI) or fail (CI=true) when the Debian packages are not installed."""
+    missing = [name for name, path in monitoring_stack.binaries().items() if path is None]
+    if not missing:
+        return
+    why = f"{', '.join(missing)} not installed (apt-get install prometheus prometheus-alertmanager)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {why}: the real monitoring tests must run in CI")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def real_monitoring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealMonitoring]:
+    """One real Prometheus and Alertmanager for the whole session, stopped at its end."""
+    require_monitoring_binaries()
+    oncall, broken = WebhookReceiver().start(), WebhookReceiver(status=500).start()
+    config = monitoring_stack.alertmanager_config(
+        [
+            monitoring_stack.webhook_receiver("oncall", oncall.url),
+            {
+                "name": "broken",
+                "slack_configs": [
+                    {"api_url": broken.url, "channel": "#alerts", "send_resolved": False}
+                ],
+            },
+        ],
+        [{"receiver": "broken", "matchers": ['sink="broken"']}],
+    )
+    folder = tmp_path_factory.mktemp("monitoring")
+    try:
+        with MonitoringStack.start(folder / "stack", config) as stack:
+            yield RealMonitoring(stack, oncall, broken)
+    finally:
+        oncall.stop()
+        broken.stop()
 
 
 @pytest.fixture

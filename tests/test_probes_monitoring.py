@@ -44,7 +44,7 @@ def test_one_alerting_rule_is_enough(httpserver: HTTPServer):
     httpserver.expect_request("/api/v1/rules").respond_with_json(rules("recording", "alerting"))
     result = alerting_rules(client(httpserver))
     assert result.ok
-    assert result.evidence[0].data == {"alerting": 1, "rules": 2}
+    assert result.evidence[0].data == {"alerting": 1, "rules": 2, "errored": []}
 
 
 def test_only_recording_rules_fail_with_the_count(httpserver: HTTPServer):

@@ -284,3 +284,25 @@ def test_a_damaged_history_file_does_not_hide_the_good_runs_around_it(tmp_path: 
     diff = since_last_run(failed_run("2026-11-26T08:00:00.000Z"), runs)
     assert diff["skipped"] == ["run-0000.json (counts must be a table of whole numbers)"]
     assert [point["passed"] for point in diff["trend"]] == [0, 0]
+
+
+def test_a_pending_first_day_line_is_not_failing_since_last_run() -> None:
+    pending = Item(
+        id="checks/test_post_deploy.py::test_error_rate_every_hour",
+        title="Monitor error rates every hour",
+        category="infra",
+        phase=3,
+        outcome=Outcome.PENDING,
+        reason="pending: first 24 hours end 2026-11-26T08:00Z",
+    )
+    now = Report(
+        env="production",
+        items=(pending,),
+        phases=("gate", "db", "infra"),
+        started_at="2026-11-25T12:00:00.000Z",
+        finished_at="2026-11-25T12:01:00.000Z",
+        stage="post",
+    )
+    runs = [{"started_at": "2026-11-25T11:00:00.000Z", "items": {pending.id: "pending"}}]
+    diff = since_last_run(now, runs)
+    assert diff["still_failing"] == diff["newly_failing"] == diff["newly_passing"] == []

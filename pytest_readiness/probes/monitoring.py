@@ -1,9 +1,12 @@
 """Monitoring: Prometheus has alerting rules loaded and Alertmanager has somewhere to send them.
 
 Prometheus `GET /api/v1/rules` answers `{"status": "success", "data": {"groups": [{"name",
-"rules": [{"type": "alerting" | "recording", "name", ...}]}]}}`. Alertmanager
+"rules": [{"type": "alerting" | "recording", "name", "health": "ok" | "err" | "unknown",
+"lastError", ...}]}]}}`: a rule whose last evaluation errored fails the item. Alertmanager
 `GET /api/v2/status` answers `{"cluster", "versionInfo", "config": {"original": "<YAML>"},
-"uptime"}`; the receivers are read from that YAML text.
+"uptime"}`; the receivers and the routes' receivers are read from that YAML text. A route
+that ends at a receiver with no integrations drops what it matches: the root route doing so
+fails, a sub-route doing so is a warning (a deliberate "null" receiver is common).
 """
 
 from __future__ import annotations
@@ -31,22 +34,32 @@ def alerting_rules(client: httpx.Client) -> ProbeResult:
         groups = field(field(payload, ["data"], RULES_PATH), ["groups"], RULES_PATH)
     except EndpointError as exc:
         return failed(exc)
-    alerts = [
-        f"{group.get('name')}/{rule.get('name')}"
+    rules = [
+        (f"{group.get('name')}/{rule.get('name')}", rule)
         for group in groups or []
         for rule in group.get("rules") or []
-        if rule.get("type") == "alerting"
     ]
-    total = sum(len(group.get("rules") or []) for group in groups or [])
+    alerts = [name for name, rule in rules if rule.get("type") == "alerting"]
+    errored = [(name, rule) for name, rule in rules if rule.get("health") == "err"]
     row = note(
-        f"Prometheus: {counted(len(alerts), 'alerting rule')} of {counted(total, 'rule')}",
+        f"Prometheus: {counted(len(alerts), 'alerting rule')} of {counted(len(rules), 'rule')}, "
+        f"{len(errored)} in error",
         "\n".join(alerts[:20]),
         alerting=len(alerts),
-        rules=total,
+        rules=len(rules),
+        errored=[name for name, _ in errored],
     )
+    if errored:
+        name, rule = errored[0]
+        more = f" (and {len(errored) - 1} more)" if len(errored) > 1 else ""
+        return ProbeResult.failed(
+            f"Prometheus rule {name}: last evaluation failed: "
+            f"{rule.get('lastError') or 'no error text'}{more}",
+            [row],
+        )
     if not alerts:
         return ProbeResult.failed(
-            f"Prometheus {RULES_PATH} lists no alerting rules ({counted(total, 'rule')} in "
+            f"Prometheus {RULES_PATH} lists no alerting rules ({counted(len(rules), 'rule')} in "
             f"{counted(len(groups or []), 'group')})",
             [row],
         )
@@ -60,7 +73,8 @@ def alert_receivers(client: httpx.Client) -> ProbeResult:
         original = field(field(payload, ["config"], STATUS_PATH), ["original"], STATUS_PATH)
     except EndpointError as exc:
         return failed(exc)
-    receivers = receiver_integrations(str(original or ""))
+    text = str(original or "")
+    receivers = receiver_integrations(text)
     names = list(receivers)
     row = note(
         f"Alertmanager: {counted(len(names), 'receiver')}", ", ".join(names), receivers=names
@@ -71,7 +85,19 @@ def alert_receivers(client: httpx.Client) -> ProbeResult:
         return ProbeResult.failed(
             f"Alertmanager receivers deliver nowhere (no *_configs): {', '.join(names)}", [row]
         )
-    return ProbeResult.passed([row])
+    root, branches = route_receivers(text)
+    if root is not None and not receivers.get(root, [True]):
+        return ProbeResult.failed(
+            f"Alertmanager's root route ends at receiver {root!r}, which has no integrations: "
+            "alerts no sub-route matches go nowhere",
+            [row],
+        )
+    dead = [name for name in dict.fromkeys(branches) if not receivers.get(name, [True])]
+    warnings = [
+        f"Alertmanager route to receiver {name!r} ends nowhere: it has no integrations"
+        for name in dead
+    ]
+    return ProbeResult.passed([row], warnings)
 
 
 def monitoring_configured(prometheus: httpx.Client, alertmanager: httpx.Client) -> ProbeResult:
@@ -116,6 +142,30 @@ def receiver_integrations(text: str) -> dict[str, list[str]]:
                 key for key, value in keys.items() if key.endswith("_configs") and value != "[]"
             ]
     return found
+
+
+def route_receivers(text: str) -> tuple[str | None, list[str]]:
+    """The root route's receiver and every sub-route's receiver, from Alertmanager's YAML.
+
+    In the block style Alertmanager writes, the root route's keys sit at indent 2 under the
+    top-level `route:`; every other `receiver:` in that block belongs to a sub-route.
+    """
+    root: str | None = None
+    branches: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if _TOP_LEVEL_KEY.match(line):
+            inside = line.split(":", 1)[0].strip() == "route"
+            continue
+        match = _KEY.match(line)
+        if not inside or not match or match.group("key") != "receiver":
+            continue
+        name = _unquote(match.group("value"))
+        if line.startswith("  receiver:"):
+            root = name
+        else:
+            branches.append(name)
+    return root, branches
 
 
 def _receiver_items(text: str) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import httpx
@@ -15,6 +16,8 @@ import httpx
 from pytest_readiness.probes.endpoint import EndpointError, field, get_json
 
 QUERY_PATH = "/api/v1/query"
+_SAMPLE = re.compile(r"^(?P<name>[A-Za-z_:][\w:]*)(?:\{(?P<labels>[^}]*)\})?\s+(?P<value>\S+)")
+_LABEL = re.compile(r'(?P<key>[A-Za-z_]\w*)="(?P<value>(?:[^"\\]|\\.)*)"')
 
 
 def query_value(client: httpx.Client, query: str) -> float:
@@ -43,3 +46,19 @@ def _number(pair: Any, where: str) -> float:
     if math.isnan(value):
         raise EndpointError(f"{where} evaluated to NaN (no traffic in the window?)")
     return value
+
+
+def exposition_values(text: str, metric: str, label: str) -> dict[str, float]:
+    """`metric`'s samples in a `/metrics` text exposition, summed by one label's value."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        found = _SAMPLE.match(line)
+        if not found or found["name"] != metric:
+            continue
+        labels = {m["key"]: m["value"] for m in _LABEL.finditer(found["labels"] or "")}
+        key = labels.get(label, "")
+        try:
+            values[key] = values.get(key, 0.0) + float(found["value"])
+        except ValueError:
+            continue
+    return values

@@ -18,6 +18,7 @@ import pytest
 
 from pytest_readiness.model import Outcome, Report
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report import first_day as first_24_hours
 from pytest_readiness.report import history
 from pytest_readiness.report.checklist import render_runbook_checklist
 from pytest_readiness.report.ci import append_step_summary
@@ -53,8 +54,13 @@ def write_reports(
     runs_folder = history.history_dir(folder, report_name(report.env, report.stage))
     keep = int(readiness.config.raw.get("history_keep", history.DEFAULT_KEEP))
     recorded = _as_recorded(report, readiness.redact)
-    diff = history.since_last_run(recorded, history.load_runs(runs_folder), keep)
-    report = replace(report, extra={**report.extra, "since_last_run": diff})
+    runs = history.load_runs(runs_folder)
+    diff = history.since_last_run(recorded, runs, keep)
+    extra = {**report.extra, "since_last_run": diff}
+    first_day = first_24_hours.timeline(report, runs)
+    if first_day is not None:
+        extra["first_24_hours"] = first_day
+    report = replace(report, extra=extra)
     readiness.report = report
     if not readiness.owns_reports:
         return report

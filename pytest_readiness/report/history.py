@@ -21,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.model import Item, Outcome, Report
-from pytest_readiness.report.files import atomic_write
+from pytest_readiness.model import MEASUREMENT_EVIDENCE, Item, Outcome, Report
+from pytest_readiness.report.files import atomic_write, report_name
 
 DEFAULT_KEEP = 30
-_NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED})
+_NOT_JUDGED = frozenset({Outcome.MANUAL, Outcome.NOT_SELECTED, Outcome.PENDING})
 HISTORY_SCHEMA = 2
 
 
@@ -42,8 +42,19 @@ def entry_of(report: Report) -> dict[str, Any]:
         "complete": report.complete,
         "commit": report.commit,
         "counts": report.counts,
+        "measurements": measurements_of(report),
         "items": {item.id: str(item.outcome) for item in report.items},
     }
+
+
+def measurements_of(report: Report) -> list[dict[str, Any]]:
+    """The values checks recorded as measurements (error rate, P95), for the first 24 hours."""
+    return [
+        {"item": item.title, "at": item.finished_at or report.started_at, **entry.data}
+        for item in report.items
+        for entry in item.evidence
+        if entry.kind == MEASUREMENT_EVIDENCE
+    ]
 
 
 class PastRun(Mapping[str, Any]):
@@ -97,6 +108,11 @@ class PastRuns(list[Mapping[str, Any]]):
 
 class DamagedRun(ValueError):
     """A history file that cannot be one run's summary."""
+
+
+def past_runs(report_dir: Path, env: str, stage: str) -> list[Mapping[str, Any]]:
+    """Earlier runs of `env` at `stage` (the `readiness_history` fixture), oldest first."""
+    return load_runs(history_dir(report_dir, report_name(env, stage)))
 
 
 def load_runs(folder: Path) -> PastRuns:

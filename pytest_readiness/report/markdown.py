@@ -13,6 +13,7 @@ from typing import Any
 
 from pytest_readiness.model import Item, Outcome, Report, Verdict
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report import first_day
 from pytest_readiness.report.markdown_text import inline, table_cell
 
 
@@ -31,6 +32,7 @@ def render_markdown(report: Report, redact: Redactor) -> str:
     lines += _items_section("Blocking items", report.blockers, redact)
     lines += _items_section("Warnings (non-blocking)", report.warnings, redact)
     lines += _changes_section(report.extra.get("since_last_run"), redact)
+    lines += first_day.markdown_lines(report.extra.get("first_24_hours"))
     lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]
     lines += [
         f"| {Outcome(outcome).label} | {count} |"

@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_readiness.model import Item, Outcome, PhaseSummary, Report, Verdict
 from pytest_readiness.redact import Redactor
+from pytest_readiness.report import first_day
 from pytest_readiness.report.checklist import checklist_sections
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.markdown_html import has_link, inline_html
@@ -47,6 +48,7 @@ def render_summary(
         _approvals(report.items),
         _runbook_checklist(report.items),
         _since_last_run(report.extra.get("since_last_run")),
+        first_day.render_html(report.extra.get("first_24_hours")),
         _phases(report, pytest_html_limit),
         f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>",
     ]

@@ -1,4 +1,5 @@
-"""The public fixtures checks use: readiness_env, evidence, run, http, http_client, db."""
+"""The public fixtures checks use: readiness_env, evidence, run, http, http_client, db,
+readiness_history."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -74,6 +75,12 @@ def process_groups(item: pytest.Item) -> ProcessGroups:
 def readiness_env(request: pytest.FixtureRequest) -> Environment:
     """The resolved target environment (name, base_url, database_url, workspace, vars...)."""
     return readiness_session(request.config).environment
+
+
+@pytest.fixture
+def readiness_history(request: pytest.FixtureRequest) -> list[Mapping[str, Any]]:
+    """Earlier runs of this environment and stage, oldest first (this run is not among them)."""
+    return readiness_session(request.config).past_runs()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import gc
 import math
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ import pytest
 
 from pytest_readiness.config import Environment, ReadinessConfig
 from pytest_readiness.model import (
+    PENDING_PREFIX,
     POST_STAGE,
     SEVERITIES,
     STAGES,
@@ -118,6 +119,8 @@ class ItemRecord:
         if when == "teardown":
             self.finished = True
         new = _outcome_of("call" if out_of_time else when, outcome)
+        if new is Outcome.SKIPPED and reason.startswith(PENDING_PREFIX):
+            new = Outcome.PENDING
         # The first thing that went wrong decides; a teardown error spoils a pass.
         if new is not None and self.outcome in (None, Outcome.PASSED):
             self.outcome = new
@@ -178,6 +181,8 @@ class ReadinessSession:
         self.started = False  # the in-progress report replaced the previous run's
         self.html_by_pytest_html = False  # else our own static page is readiness-<env>.html
         self.write_errors: list[str] = []  # one line per report that could not be written
+        # Earlier runs of this env and stage, oldest first; the entry layer wires the history.
+        self.past_runs: Callable[[], list[Mapping[str, Any]]] = list
 
     @property
     def database(self) -> ReadOnlyDatabase:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import re
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import prometheus_client
 
 FAULTS: frozenset[str] = frozenset(
     {
@@ -43,7 +47,14 @@ FAULTS: frozenset[str] = frozenset(
 )
 # Faults the post-deploy items (`--stage=post`, checks/test_post_deploy.py) notice.
 POST_FAULTS: frozenset[str] = frozenset(
-    {"slow-dashboard", "error-rate-7pct", "p95-12s", "approvals-drawer-broken"}
+    {
+        "slow-dashboard",
+        "error-rate-7pct",
+        "p95-12s",
+        "approvals-drawer-broken",
+        "alerts-undelivered",
+        "products-missing-sku",
+    }
 )
 
 SLOW_HEALTH_S = 5.0
@@ -66,6 +77,35 @@ FEATURE_FLAGS: Mapping[str, Any] = {
     "seo_audit": False,
     "dashboard_refresh_seconds": 60,
 }
+
+
+# Latency buckets (s) of the app's histogram: the runbook's 3 s and 10 s are boundaries.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0, 10.0, 15.0, 30.0)
+# The path real traffic and the traffic faults go to (the shop's product list).
+TRAFFIC_PATH = "/api/products"
+
+
+@dataclass(frozen=True)
+class TrafficFaults:
+    """What `TRAFFIC_PATH` does wrong: an exact share of 5xx and of slowed answers.
+
+    The n-th request (0-based) fails when floor((n+1) * share) > floor(n * share), so after
+    any N requests exactly floor(N * share) failed: a traffic generator knows what it made.
+    """
+
+    error_share: float = 0.0
+    slow_share: float = 0.0
+    added_latency_s: float = 0.0
+
+    def errs(self, n: int) -> bool:
+        return _picked(n, self.error_share)
+
+    def delay(self, n: int) -> float:
+        return self.added_latency_s if _picked(n, self.slow_share) else 0.0
+
+
+def _picked(n: int, share: float) -> bool:
+    return math.floor((n + 1) * share) > math.floor(n * share)
 
 
 @dataclass(frozen=True)
@@ -129,14 +169,38 @@ class App(Service):
     """The reference app's HTTP surface the feature and infra items read."""
 
     def __init__(
-        self, faults: frozenset[str], stopping: threading.Event, workspace: Path, slow_s: float
+        self,
+        faults: frozenset[str],
+        stopping: threading.Event,
+        workspace: Path,
+        slow_s: float,
+        traffic: TrafficFaults = TrafficFaults(),
     ) -> None:
         super().__init__(faults, stopping)
         self.workspace = workspace
         self.slow_s = slow_s
+        self.traffic = traffic
+        self.traffic_seen = itertools.count()
         self.approvals: dict[int, dict[str, Any]] = {}
         self.next_id = itertools.count(1)
         self.lock = threading.Lock()
+        self.metrics = prometheus_client.CollectorRegistry()
+        self.requests_total = prometheus_client.Counter(
+            "http_requests", "HTTP requests answered", ["path", "status"], registry=self.metrics
+        )
+        self.duration = prometheus_client.Histogram(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["path"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.metrics,
+        )
+        # Series exist (at 0) before the first request, so rates start from a known zero.
+        self.requests_total.labels(TRAFFIC_PATH, "200")
+        self.requests_total.labels(TRAFFIC_PATH, "500")
+        self.duration.labels(TRAFFIC_PATH)
+        self.route("GET", "/metrics", self.exposition)
+        self.route("GET", TRAFFIC_PATH, self.products)
         self.route("GET", "/", self.home)
         self.route("GET", "/health", self.health)
         self.route("GET", "/api/health", self.api_health)
@@ -152,6 +216,31 @@ class App(Service):
         self.route("GET", "/api/inventory", self.inventory)
         self.route("GET", "/api/feature-flags", self.flags)
         self.route("GET", "/api/integrations", self.integrations)
+
+    def answer(self, request: Request) -> Reply:
+        """Every answer except the scrape itself is counted and timed."""
+        if request.path == "/metrics":
+            return super().answer(request)
+        started = time.perf_counter()
+        reply = super().answer(request)
+        path = request.path if request.path in _INSTRUMENTED else "other"
+        self.duration.labels(path).observe(time.perf_counter() - started)
+        self.requests_total.labels(path, str(reply.status)).inc()
+        return reply
+
+    def exposition(self, request: Request, match: re.Match[str]) -> Reply:
+        body = prometheus_client.generate_latest(self.metrics)
+        return Reply(200, body, {"Content-Type": prometheus_client.CONTENT_TYPE_LATEST})
+
+    def products(self, request: Request, match: re.Match[str]) -> Reply:
+        n = next(self.traffic_seen)
+        delay = self.traffic.delay(n)
+        if delay:
+            self.stopping.wait(delay)
+        if self.traffic.errs(n):
+            return Reply.json({"message": "internal error (traffic fault)"}, 500)
+        listed = _INVENTORY[1:] if "products-missing-sku" in self.faults else _INVENTORY
+        return Reply.json({"products": [{"sku": item["sku"]} for item in listed]})
 
     def home(self, request: Request, match: re.Match[str]) -> Reply:
         headers = {
@@ -358,11 +447,50 @@ class Prometheus(Service):
 
 
 class Alertmanager(Service):
-    """Alertmanager's `/api/v2/status` with the loaded config as YAML text."""
+    """Alertmanager's `/api/v2/status` (the loaded config as YAML text), `/api/v2/alerts` and
+    the notification attempt counters on `/metrics`.
+
+    Every posted alert is routed to `oncall` (a webhook) and counted as one attempt there;
+    with `alerts-undelivered` that attempt fails, as a receiver answering 500 would.
+    """
 
     def __init__(self, faults: frozenset[str], stopping: threading.Event) -> None:
         super().__init__(faults, stopping)
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self.attempts = 0
         self.route("GET", "/api/v2/status", self.status)
+        self.route("POST", "/api/v2/alerts", self.post_alerts)
+        self.route("GET", "/api/v2/alerts", self.list_alerts)
+        self.route("GET", "/metrics", self.metrics)
+
+    def post_alerts(self, request: Request, match: re.Match[str]) -> Reply:
+        for alert in request.json():
+            key = json.dumps(alert.get("labels", {}), sort_keys=True)
+            if key not in self.alerts:
+                self.attempts += 1
+            self.alerts[key] = {**alert, "receivers": [{"name": "oncall"}]}
+        return Reply(200)
+
+    def list_alerts(self, request: Request, match: re.Match[str]) -> Reply:
+        wanted = {
+            found[1]: found[2]
+            for found in map(_MATCHER.fullmatch, request.query.get("filter", []))
+            if found
+        }
+        found = [
+            alert
+            for alert in self.alerts.values()
+            if all(alert.get("labels", {}).get(k) == v for k, v in wanted.items())
+        ]
+        return Reply.json(found)
+
+    def metrics(self, request: Request, match: re.Match[str]) -> Reply:
+        failed = self.attempts if "alerts-undelivered" in self.faults else 0
+        text = (
+            f'alertmanager_notification_requests_total{{integration="webhook"}} {self.attempts}\n'
+            f'alertmanager_notification_requests_failed_total{{integration="webhook"}} {failed}\n'
+        )
+        return Reply(200, text.encode(), {"Content-Type": "text/plain; version=0.0.4"})
 
     def status(self, request: Request, match: re.Match[str]) -> Reply:
         return Reply.json(
@@ -453,24 +581,33 @@ class LocalServices:
 
 
 def start(
-    workspace: Path, faults: frozenset[str] = frozenset(), *, slow_health_s: float = SLOW_HEALTH_S
+    workspace: Path,
+    faults: frozenset[str] = frozenset(),
+    *,
+    slow_health_s: float = SLOW_HEALTH_S,
+    traffic: TrafficFaults = TrafficFaults(),
+    app_port: int = 0,
 ) -> LocalServices:
-    """Serve every stand-in on 127.0.0.1 in background threads; unknown faults are ignored."""
+    """Serve every stand-in on 127.0.0.1 in background threads; unknown faults are ignored.
+
+    `app_port` is the app's port (0: any free one), for a Prometheus told it in advance.
+    """
     stopping = threading.Event()
     services: dict[str, Service] = {
-        "READINESS_LOCAL_URL": App(faults, stopping, workspace, slow_health_s),
+        "READINESS_LOCAL_URL": App(faults, stopping, workspace, slow_health_s, traffic),
         "READINESS_LOCAL_GITHUB_API": GitHub(faults, stopping),
         "READINESS_LOCAL_PROMETHEUS": Prometheus(faults, stopping),
         "READINESS_LOCAL_ALERTMANAGER": Alertmanager(faults, stopping),
         "READINESS_LOCAL_CHATWOOT": Chatwoot(faults, stopping),
     }
-    servers = {name: _serve(service) for name, service in services.items()}
+    ports = {"READINESS_LOCAL_URL": app_port}
+    servers = {name: _serve(service, ports.get(name, 0)) for name, service in services.items()}
     return LocalServices(servers, services, stopping)
 
 
-def _serve(service: Service) -> ThreadingHTTPServer:
+def _serve(service: Service, port: int = 0) -> ThreadingHTTPServer:
     handler = type("Handler", (_Handler,), {"service": service})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     service.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     return server
@@ -567,6 +704,9 @@ def _head(workspace: Path) -> str:
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
+
+_MATCHER = re.compile(r'(\w+)="([^"]*)"')
+_INSTRUMENTED = frozenset({TRAFFIC_PATH, "/", "/health", "/api/health", "/api/dashboard"})
 
 _TILES: list[dict[str, Any]] = [
     {"id": "revenue", "title": "Revenue (7 days)", "data": {"value": 18240.5, "currency": "USD"}},
