@@ -36,15 +36,16 @@ def index_teardown_reports(reporter: Any) -> None:
     index: dict[str, list[Any]] = {}
     indexed = -1
 
-    def teardown_reports(nodeid: str) -> list[Any]:
+    def teardown_reports(node: Any) -> list[Any]:
+        # pytest 9.0 asks by node id string, 9.2 by its structured `NodeId`: both print as it.
         nonlocal indexed
         if indexed != len(reporter.stats.get("", ())):  # rebuilt only if reports came since
             indexed = len(reporter.stats.get("", ()))
             index.clear()
             for report in reporter.getreports(""):
                 if report.when == "teardown":
-                    index.setdefault(report.nodeid, []).append(report)
-        return list(index.get(nodeid, ()))
+                    index.setdefault(str(getattr(report, "id", report.nodeid)), []).append(report)
+        return list(index.get(str(node), ()))
 
     reporter._get_teardown_reports = teardown_reports
 
