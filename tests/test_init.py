@@ -23,6 +23,7 @@ from pytest_readiness.runbook import lines as runbook
 from pytest_readiness.scaffold import plan as scaffold_plan
 from pytest_readiness.scaffold.recognise import recognise
 from pytest_readiness.scaffold.repository import Repository, inspect
+from tests.test_cli import readiness
 
 WORKTREE = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -67,19 +68,6 @@ VITE_PACKAGE = {
     "scripts": {"build": "vite build", "dev": "vite", "lint": "eslint .", "test": "vitest"},
     "devDependencies": {"vite": "^5", "vitest": "^1", "eslint": "^9", "prettier": "^3"},
 }
-
-
-def readiness(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The `readiness` console script's code, run as a subprocess in `repo`."""
-    env = {**os.environ, "PYTHONPATH": str(WORKTREE)}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest_readiness.cli", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def run_readiness(repo: Path) -> tuple[int, dict[str, Any], str]:
