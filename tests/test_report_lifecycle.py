@@ -158,6 +158,34 @@ def test_the_in_progress_report_is_on_disk_while_the_first_item_runs(
     assert project.report()["verdict"] == "GO"
 
 
+def test_the_in_progress_report_is_a_summary_not_a_row_per_pending_item(
+    project: ReadinessProject,
+) -> None:
+    """Before anything ran, every item is pending: the in-progress page and Markdown say how
+    many, by phase, and do not list each as a blocker (the JSON still lists the plan)."""
+    seen = project.pytester.path / "seen"
+    checks = "".join(
+        f'@pytest.mark.gate("Build step {i}: PASSING")\ndef test_build_{i}(): pass\n'
+        for i in range(3)
+    )
+    project.checks(
+        "import shutil\n"
+        '@pytest.mark.gate("Copy: the in-progress report")\n'
+        f"def test_copy(): shutil.copytree('reports', {str(seen)!r})\n" + checks
+    )
+    assert project.run().ret == 0
+    html = (seen / "readiness-local.html").read_text()
+    markdown = (seen / "readiness-local.md").read_text()
+    assert "has not finished" in html and "has not finished" in markdown
+    assert "4 items" in html
+    for title in ("Build step 0: PASSING", "Build step 2: PASSING"):
+        assert title not in html and title not in markdown
+    assert "Blocking items" not in markdown
+    planned = json.loads((seen / "readiness-local.json").read_text())["items"]
+    assert len(planned) == 4
+    assert "Build step 2: PASSING" in project.text()  # the finished page lists every item
+
+
 def test_the_post_stage_keeps_its_own_files_and_history(project: ReadinessProject) -> None:
     project.checks(
         PASSING + '@pytest.mark.feature("Smoke", stage="post")\ndef test_smoke(): assert False\n'

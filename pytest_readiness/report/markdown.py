@@ -29,8 +29,9 @@ def render_markdown(report: Report, redact: Redactor) -> str:
         "",
     ]
     lines += _rollback_section(report, redact)
-    lines += _items_section("Blocking items", report.blockers, redact)
-    lines += _items_section("Warnings (non-blocking)", report.warnings, redact)
+    if not report.in_progress:  # nothing has finished: every item would be a blocker
+        lines += _items_section("Blocking items", report.blockers, redact)
+        lines += _items_section("Warnings (non-blocking)", report.warnings, redact)
     lines += _changes_section(report.extra.get("since_last_run"), redact)
     lines += first_day.markdown_lines(report.extra.get("first_24_hours"))
     lines += ["## Counts", "", "| outcome | items |", "| --- | --- |"]

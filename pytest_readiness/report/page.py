@@ -37,6 +37,9 @@ def render_summary(
     report: Report, redact: Redactor, *, pytest_html_limit: int | None = None
 ) -> str:
     """The verdict, blockers, warnings, approvals, history and phases, as static HTML."""
+    if report.in_progress:
+        # Nothing has finished: every item would be a pending row, and a blocker.
+        return redact.text("\n".join([_banner(report), _phases(report, None, rows=False)]))
     parts = [
         _banner(report),
         _item_list("Blocking items", "readiness-blockers", report.blockers),
@@ -247,9 +250,9 @@ def _duration(seconds: Any) -> str:
     return f", {minutes} min" if minutes else f", {int(seconds)} s"
 
 
-def _phases(report: Report, pytest_html_limit: int | None) -> str:
+def _phases(report: Report, pytest_html_limit: int | None, *, rows: bool = True) -> str:
     sections = "".join(
-        _phase(report, summary, report.by_phase.get(summary.order, ()))
+        _phase(report, summary, report.by_phase.get(summary.order, ()) if rows else ())
         for summary in report.phase_summaries
         if summary.items
     )

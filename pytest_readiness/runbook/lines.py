@@ -297,6 +297,7 @@ def _under(line: RunbookLine, headings: Sequence[str]) -> bool:
     return all(any(key == step for step in path) for key in headings)
 
 
+@functools.lru_cache(maxsize=16384)  # every report asks again for every item's title
 def normalise(text: str) -> str:
     """The comparable form of a title: see the module docstring for what is ignored."""
     flat = " ".join(_key_text(text).split())

@@ -202,6 +202,8 @@ def _for_line(
     line: RunbookLine | None = None,
 ) -> list[Waiver]:
     """The waivers of one line in one env: those for the whole line, or those for findings."""
+    if not waivers:
+        return []
     key = normalise(title)
     return [
         w
