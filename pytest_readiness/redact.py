@@ -83,13 +83,15 @@ class Redactor:
             return text
         return _DSN_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
 
-    def dumps(self, value: Any) -> str:
-        """Plain data as JSON text, every string in it masked.
+    def dumps(self, value: Any, *, text: str | None = None) -> str:
+        """Plain data as JSON text, every string in it masked (`text`: `value` already
+        dumped with `ensure_ascii=False`).
 
         Masking the finished text could cut through an escape and break the document, so one
         pass over the text only finds whether anything is to be masked; then each string is.
         """
-        text = json.dumps(value, ensure_ascii=False)
+        if text is None:
+            text = json.dumps(value, ensure_ascii=False)
         if self.text(text) == text:
             return text
         return json.dumps(self.data(value), ensure_ascii=False)
