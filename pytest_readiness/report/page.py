@@ -277,12 +277,17 @@ def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
     opened = " open" if summary.status == "failed" and summary.items <= OPEN_PHASE_LIMIT else ""
     status = escape(summary.status)
     title = escape(phase_title(report, summary.order))
-    rows = "".join([_row(item, title) for item in items])
-    return (
+    heading = (
         f'<details class="phase phase-{status}" id="phase-{summary.order}"{opened}>'
         f'<summary><span class="phase-title">{title}</span> '
         f'<span class="phase-status status-{status}">{status}</span> '
         f'<span class="phase-counts">{_items(summary.items)}: {escape(counts)}</span></summary>'
+    )
+    if not items:  # the in-progress page: counts only
+        return f"{heading}</details>"
+    rows = "".join([_row(item, title) for item in items])
+    return (
+        f"{heading}"
         '<table class="readiness-items"><thead><tr><th scope="col">Runbook line</th>'
         '<th scope="col">Category</th><th scope="col">Phase</th><th scope="col">Outcome</th>'
         '<th scope="col">Reason</th><th scope="col">Duration</th><th scope="col">Evidence</th>'
