@@ -26,7 +26,12 @@ from pytest_readiness.report.terminal import (
     write_summary,
 )
 from pytest_readiness.run import fixtures, workers
-from pytest_readiness.run.fixtures import READINESS_SESSION, evidence_log, process_groups, stashed
+from pytest_readiness.run.fixtures import (
+    PROCESS_GROUPS,
+    READINESS_SESSION,
+    evidence_log,
+    stashed,
+)
 from pytest_readiness.run.outcome import describe_call, redact_extras, redact_report
 from pytest_readiness.run.plan import narrow_to, plan_items, problem_of
 from pytest_readiness.run.retry import run_with_retries
@@ -324,7 +329,11 @@ class ReadinessRunHooks:
             # A check forked and its child came back into pytest: it must not carry on the
             # run, print a second verdict or write reports.
             os._exit(1)
-        if report.when == "call":
+        if report.when == "setup":
+            # What runs now is the fixtures'; the item's own processes start after this.
+            # Here rather than in a hook of ProcessSweep's: a hook costs every item.
+            item.stash[PROCESS_MARK] = processes.mark()
+        elif report.when == "call":
             item.stash[fixtures.CALL_PASSED] = report.passed
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         if report.when == "teardown":
@@ -390,7 +399,8 @@ class ProcessSweep:
 
     Orphans (`setsid`, a double fork, the commands of a crashed xdist worker) come back to
     this process, a child subreaper in the controller and in each worker; the end of the
-    run comes also after a signal.
+    run comes also after a signal. What runs when the item's setup ends is spared: the
+    run hooks mark it then (`PROCESS_MARK`).
     """
 
     def __init__(self) -> None:
@@ -402,10 +412,6 @@ class ProcessSweep:
         yield  # xdist starts its workers here: they are not leftovers
         self._run_mark = processes.mark()
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        item.stash[PROCESS_MARK] = processes.mark()
-
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
         try:
@@ -413,7 +419,9 @@ class ProcessSweep:
         finally:
             since = stashed(item.stash, PROCESS_MARK)
             if since is not None:
-                killed = processes.sweep(since, owned=process_groups(item).leaders)
+                groups = stashed(item.stash, PROCESS_GROUPS)
+                owned = groups.leaders if groups is not None else frozenset()
+                killed = processes.sweep(since, owned=owned)
                 if killed:
                     evidence_log(item).add(
                         "command",

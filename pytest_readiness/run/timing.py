@@ -26,7 +26,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -155,10 +155,11 @@ class TimeBudgets:
     def pytest_timeout_set_timer(self, item: pytest.Item, settings: Any) -> bool | None:
         if threading.current_thread() is not threading.main_thread():
             return None  # no signals here: pytest-timeout's thread method takes over
-        seconds, reason = float(settings.timeout), timed_out(float(settings.timeout))
+        timeout = float(settings.timeout)
+        seconds, reason = timeout, functools.partial(timed_out, timeout)
         limit = self.deadline(item)
         if limit is not None and limit[0] - time.time() < seconds:
-            seconds, reason = limit[0] - time.time(), budget_exceeded(limit[1])
+            seconds, reason = limit[0] - time.time(), functools.partial(budget_exceeded, limit[1])
         if seconds <= 0:
             return True  # the setup check fails the item before it runs
         self._alarm.arm(item, seconds, reason)
@@ -184,9 +185,10 @@ class Alarm:
         self._handler = self._expire
         self._previous: Any = None
         self._installed = False
-        self._armed: tuple[pytest.Item, str] | None = None
+        self._armed: tuple[pytest.Item, Callable[[], str]] | None = None
 
-    def arm(self, item: pytest.Item, seconds: float, reason: str) -> None:
+    def arm(self, item: pytest.Item, seconds: float, reason: Callable[[], str]) -> None:
+        """Raise `ItemTimedOut(reason())` in `seconds` (the reason is made only if it fires)."""
         current = signal.getsignal(signal.SIGALRM)
         if current is not self._handler:
             if not self._installed:
@@ -216,7 +218,7 @@ class Alarm:
             return  # the timer was stopped as it fired
         item, reason = armed
         process_groups(item).kill_all()
-        raise ItemTimedOut(reason)
+        raise ItemTimedOut(reason())
 
 
 def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> TimeBudgets:
