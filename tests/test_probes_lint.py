@@ -189,3 +189,27 @@ def test_a_lint_command_that_crashed_fails_with_its_error_not_just_not_json(
     result = lint.from_lint_json(ran.output, run=ran)
     assert result.reason.startswith("lint output is not JSON: no JSON document found")
     assert result.reason.endswith("exited 127: sh: 1: eslint: not found")
+
+
+def test_a_report_longer_than_the_kept_output_fails_saying_it_was_cut(tmp_path: Path) -> None:
+    # ESLint's JSON for a real app's 128 files is 35 kB: on stdout its start is not kept.
+    results = [
+        {"filePath": f"/app/src/module_{i:03d}.tsx", "messages": [], "errorCount": 0}
+        for i in range(600)
+    ]
+    (tmp_path / "report.json").write_text(json.dumps(results))
+    ran = run_command("cat report.json", cwd=tmp_path, timeout=30)
+    assert ran.cut and ran.ok
+    result = lint.from_lint_json(ran.output, run=ran)
+    assert not result.ok
+    assert "printed more than the" in result.reason
+    assert "vars.lint_report" in result.reason
+    # The same report read whole (from the file) is clean.
+    assert lint.from_lint_json((tmp_path / "report.json").read_text()).ok
+
+
+def test_a_short_unreadable_output_is_not_said_to_be_cut(tmp_path: Path) -> None:
+    ran = run_command("echo '[{\"filePath\": '", cwd=tmp_path, timeout=30)
+    assert not ran.cut
+    result = lint.from_lint_json(ran.output, run=ran)
+    assert "lint output is not JSON" in result.reason and "printed more" not in result.reason

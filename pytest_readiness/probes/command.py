@@ -19,6 +19,7 @@ from pytest_readiness.probes.processes import kill_tree
 
 OUTPUT_TAIL_CHARS = 4000
 TAIL_BYTES = 64 * 1024  # what stays in memory of a command's output
+OUTPUT_KEPT_CHARS = OUTPUT_TAIL_CHARS * 4  # of it, what a `CommandResult` keeps
 _CHUNK_BYTES = 64 * 1024
 _POLL_S = 0.1  # how often a silent command is asked whether it has exited
 _DRAIN_AFTER_KILL_S = 2.0
@@ -71,6 +72,7 @@ class CommandResult:
     timed_out: bool = False
     timeout_s: float | None = None
     cwd: Path | None = None  # where it ran: a missing npm script is looked up there
+    cut: bool = False  # it printed more than `output` keeps (its start is gone)
 
     @property
     def ok(self) -> bool:
@@ -164,14 +166,16 @@ def run_command(
             process.stdout.close()
         if groups is not None:
             groups.discard(process.pid)
+    printed = tail.text()
     return CommandResult(
         command=text,
         returncode=process.returncode if process.returncode is not None else -9,
-        output=tail.text()[-OUTPUT_TAIL_CHARS * 4 :],
+        output=printed[-OUTPUT_KEPT_CHARS:],
         duration_s=time.monotonic() - started,
         timed_out=timed_out,
         timeout_s=timeout if timed_out else None,
         cwd=cwd,
+        cut=len(printed) > OUTPUT_KEPT_CHARS or tail.total_bytes > TAIL_BYTES,
     )
 
 

@@ -99,6 +99,13 @@ def from_lint_json(
     try:
         results = decode_json_output(text)
     except ValueError as exc:
+        if run is not None and run.cut and text == run.output:
+            return _unreadable(
+                f"lint output is not JSON: the command printed more than the "
+                f"{len(run.output):,} characters kept of its output, so its report's start is "
+                "gone; write the report to a file and read that (`vars.lint_report`)",
+                run,
+            )
         return _unreadable(f"lint output is not JSON: {exc}", run)
     if not isinstance(results, list):
         return _unreadable("lint output is not a JSON list of results", run)
