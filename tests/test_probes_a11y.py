@@ -182,3 +182,20 @@ def test_output_without_json_from_a_failed_command_carries_its_error_line(tmp_pa
         "accessibility output is not axe-core JSON: no JSON document found in the output: "
         f"`{script}` exited 1: Error: Chrome not found at /usr/bin/chrome"
     )
+
+
+def test_results_longer_than_the_kept_output_fail_saying_they_were_cut(tmp_path: Path) -> None:
+    # axe-core's results for a few pages run to tens of kB: printed, their start is not kept.
+    pages = [
+        dict(axe_result(), passes=[violation("region", "moderate", 40)], url=f"http://x/{i}")
+        for i in range(8)
+    ]
+    (tmp_path / "axe.json").write_text(json.dumps(pages))
+    ran = run_command("cat axe.json", cwd=tmp_path, timeout=30)
+    assert ran.cut and ran.ok
+    result = a11y.from_axe_json(ran.output, run=ran)
+    assert not result.ok
+    assert "printed more than the" in result.reason
+    assert "write the report to a file" in result.reason
+    # The same results read whole are clean.
+    assert a11y.from_axe_json((tmp_path / "axe.json").read_text()).ok

@@ -13,7 +13,7 @@ from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import counted, decode_json_output, first
-from pytest_readiness.probes.command import CommandResult
+from pytest_readiness.probes.command import CommandResult, unreadable_report
 
 SERIOUS_IMPACTS = frozenset({"serious", "critical"})
 
@@ -44,10 +44,10 @@ def from_axe_json(
     try:
         results = decode_json_output(text)
     except ValueError as exc:
-        return _unreadable(f"accessibility output is not axe-core JSON: {exc}", run)
+        return unreadable_report(f"accessibility output is not axe-core JSON: {exc}", text, run)
     pages, problem = axe_pages(results)
     if problem:
-        return _unreadable(problem, run)
+        return unreadable_report(problem, text, run)
     if not pages:
         empty = "no page scanned: the accessibility report is an empty list"
         return ProbeResult.passed(warnings=[empty]) if allow_empty else ProbeResult.failed(empty)
@@ -57,11 +57,6 @@ def from_axe_json(
             f"axe checked nothing on {first(blank, 3)} (no passes, violations or incomplete)"
         )
     return _judge(pages, max_serious)
-
-
-def _unreadable(problem: str, run: CommandResult | None) -> ProbeResult:
-    """Results that cannot be read: fail with what the command said, if one ran."""
-    return ProbeResult.failed(run.explain(problem) if run is not None else problem)
 
 
 def axe_pages(results: Any) -> tuple[list[Mapping[str, Any]], str]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_readiness.model import Evidence
+from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes import tool_errors
 from pytest_readiness.probes.processes import kill_tree
 
@@ -118,6 +118,21 @@ class CommandResult:
                 "timed_out": self.timed_out,
             },
         )
+
+
+def unreadable_report(problem: str, text: str, run: CommandResult | None) -> ProbeResult:
+    """Fail on a report that could not be read from `text`, with what its command said.
+
+    When `text` is the command's output and its start was not kept, that is the cause: said.
+    """
+    if run is None:
+        return ProbeResult.failed(problem)
+    if run.cut and text == run.output:
+        problem += (
+            f" (the command printed more than the {len(run.output):,} characters kept of its "
+            "output, so the report's start is gone: write the report to a file)"
+        )
+    return ProbeResult.failed(run.explain(problem))
 
 
 def run_command(

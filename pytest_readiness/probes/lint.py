@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_readiness.model import Evidence, ProbeResult
 from pytest_readiness.probes._text import counted, decode_json_output, first
-from pytest_readiness.probes.command import CommandResult
+from pytest_readiness.probes.command import CommandResult, unreadable_report
 
 NO_FILES_LINTED = "no files linted"
 _EMPTY_REPORT_HINT = (
@@ -99,16 +99,9 @@ def from_lint_json(
     try:
         results = decode_json_output(text)
     except ValueError as exc:
-        if run is not None and run.cut and text == run.output:
-            return _unreadable(
-                f"lint output is not JSON: the command printed more than the "
-                f"{len(run.output):,} characters kept of its output, so its report's start is "
-                "gone; write the report to a file and read that (`vars.lint_report`)",
-                run,
-            )
-        return _unreadable(f"lint output is not JSON: {exc}", run)
+        return unreadable_report(f"lint output is not JSON: {exc}", text, run)
     if not isinstance(results, list):
-        return _unreadable("lint output is not a JSON list of results", run)
+        return unreadable_report("lint output is not a JSON list of results", text, run)
     kind = _detect(results) if tool == "auto" else tool
     empty = _nothing_linted(results, kind, log)
     if empty:
@@ -118,17 +111,12 @@ def from_lint_json(
         return ProbeResult.failed(empty, why)
     if kind is None:
         shown = json.dumps(results[0])[:80]
-        return _unreadable(f"lint report is neither ESLint nor ruff JSON: {shown}", run)
+        return unreadable_report(f"lint report is neither ESLint nor ruff JSON: {shown}", text, run)
     findings = eslint_findings(results) if kind == "eslint" else ruff_findings(results)
     if root is not None:
         findings = [replace(f, path=_relative(f.path, root)) for f in findings]
     files = len(results) if kind == "eslint" else None
     return _judge(findings, kind, files)
-
-
-def _unreadable(problem: str, run: CommandResult | None) -> ProbeResult:
-    """A report that cannot be read: fail with what the lint command said, if it ran."""
-    return ProbeResult.failed(run.explain(problem) if run is not None else problem)
 
 
 def _nothing_linted(results: list[Any], tool: str | None, log: str) -> str:
