@@ -160,7 +160,7 @@ class HtmlReportHooks:
             self._report_data.title = f"{report.verdict}: {report.env} readiness"
         limit = PYTEST_HTML_ROW_LIMIT if self._table_is_ours else None
         ours = render_summary(report, self._session.redact, pytest_html_limit=limit)
-        self._session.masked_fragments.append(ours)
+        self._session.page_summary = ours
         prefix[:0] = [ours]
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
@@ -235,9 +235,9 @@ class PageRedaction:
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
         redact = self._session.redact
-        masked = self._session.masked_fragments  # our summary: masked as it was made
+        ours = self._session.page_summary  # masked whole as it was made
         for part in (prefix, summary, postfix):
-            part[:] = [f if any(f is m for m in masked) else redact.text(f) for f in part]
+            part[:] = [f if f is ours else redact.text(f) for f in part]
         if self._page is not None:
             data = self._page.data
             for key, value in list(data.items()):

@@ -180,8 +180,8 @@ class ReadinessSession:
         self.collection_problems: dict[str, str] = {}
         self.started = False  # the in-progress report replaced the previous run's
         self.html_by_pytest_html = False  # else our own static page is readiness-<env>.html
-        # Page fragments already masked whole (the static summary): not masked again.
-        self.masked_fragments: list[str] = []
+        # Our static summary in pytest-html's page, masked whole as it was made.
+        self.page_summary: str | None = None
         self.write_errors: list[str] = []  # one line per report that could not be written
         # Earlier runs of this env and stage, oldest first; the entry layer wires the history.
         self.past_runs: Callable[[], list[Mapping[str, Any]]] = list
