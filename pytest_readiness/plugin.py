@@ -329,11 +329,7 @@ class ReadinessRunHooks:
             # A check forked and its child came back into pytest: it must not carry on the
             # run, print a second verdict or write reports.
             os._exit(1)
-        if report.when == "setup":
-            # What runs now is the fixtures'; the item's own processes start after this.
-            # Here rather than in a hook of ProcessSweep's: a hook costs every item.
-            item.stash[PROCESS_MARK] = processes.mark()
-        elif report.when == "call":
+        if report.when == "call":
             item.stash[fixtures.CALL_PASSED] = report.passed
         describe_call(self._session, item, call, report, not_run=stashed(item.stash, NOT_RUN))
         if report.when == "teardown":
@@ -399,8 +395,7 @@ class ProcessSweep:
 
     Orphans (`setsid`, a double fork, the commands of a crashed xdist worker) come back to
     this process, a child subreaper in the controller and in each worker; the end of the
-    run comes also after a signal. What runs when the item's setup ends is spared: the
-    run hooks mark it then (`PROCESS_MARK`).
+    run comes also after a signal.
     """
 
     def __init__(self) -> None:
@@ -411,6 +406,12 @@ class ProcessSweep:
     def pytest_sessionstart(self) -> Generator[None, None, None]:
         yield  # xdist starts its workers here: they are not leftovers
         self._run_mark = processes.mark()
+
+    # A hook of its own, inside the call: the item's timer may fire while psutil walks the
+    # processes, and there it fails the item; in makereport it would stop the run.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        item.stash[PROCESS_MARK] = processes.mark()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
