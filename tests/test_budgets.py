@@ -126,6 +126,54 @@ def test_a_fixture_that_runs_out_of_time_fails_the_item_rather_than_erroring(
     result.assert_outcomes(failed=1, errors=0)  # pytest's own summary agrees with the report
 
 
+@WITH_AND_WITHOUT_XDIST
+def test_time_running_out_while_pytest_reports_on_the_item_does_not_stop_the_run(
+    project: ReadinessProject, workers: tuple[str, ...]
+) -> None:
+    """The item's timer runs from its setup to its teardown; between them pytest and its
+    plugins report (terminal, JUnit, pytest-html). Expiring there, it waits for the item's
+    next phase (here a teardown that takes 2 s): raised inside a reporting hook it was an
+    INTERNALERROR that ended the run."""
+    project.config(CONFIG)
+    project.pytester.makeconftest(
+        """
+        import time
+
+        def pytest_runtest_logreport(report):
+            if report.when == "call" and report.nodeid.endswith("test_quick"):
+                time.sleep(1)  # a slow reporting plugin, past the item's 0.5 s
+        """
+    )
+    project.checks(
+        """
+        import time
+
+        @pytest.fixture
+        def target():
+            yield
+            time.sleep(2)
+
+        @pytest.mark.infra("Health: OK", timeout=0.5)
+        def test_quick(target): pass
+
+        @pytest.mark.infra("Monitoring: ACTIVE")
+        def test_next(): pass
+        """
+    )
+    result = project.run_subprocess(*workers)
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output
+    assert result.ret == 1
+    report = project.report()
+    assert report["complete"] is True
+    items = project.items()
+    assert (items["Health: OK"]["outcome"], items["Health: OK"]["reason"]) == (
+        "failed",
+        "timed out after 0.5 s",
+    )
+    assert items["Monitoring: ACTIVE"]["outcome"] == "passed"
+
+
 PHASE_BUDGET_CONFIG = """
 [tool.readiness]
 phase_budgets = { infra = 1.5 }

@@ -178,7 +178,8 @@ class Alarm:
 
     The handler is installed once and each item only sets the timer, where pytest-timeout
     installs and restores a handler around every item. It is installed again if a check
-    replaced it, and the handler found first is given back at the end of the run.
+    replaced it, and the handler found first is given back at the end of the run. An expiry
+    while pytest reports on the item, between two of its phases, waits for the next phase.
     """
 
     def __init__(self) -> None:
@@ -186,6 +187,7 @@ class Alarm:
         self._previous: Any = None
         self._installed = False
         self._armed: tuple[pytest.Item, Callable[[], str]] | None = None
+        self._deferred_s = 0.0  # how long the armed item's expiry has waited for a phase
 
     def arm(self, item: pytest.Item, seconds: float, reason: Callable[[], str]) -> None:
         """Raise `ItemTimedOut(reason())` in `seconds` (the reason is made only if it fires)."""
@@ -194,7 +196,7 @@ class Alarm:
             if not self._installed:
                 self._previous, self._installed = current, True
             signal.signal(signal.SIGALRM, self._handler)
-        self._armed = (item, reason)
+        self._armed, self._deferred_s = (item, reason), 0.0
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
     def disarm(self, item: pytest.Item) -> bool:
@@ -213,12 +215,37 @@ class Alarm:
             self._installed = False
 
     def _expire(self, signum: int, frame: FrameType | None) -> None:
-        armed, self._armed = self._armed, None
+        armed = self._armed
         if armed is None:
             return  # the timer was stopped as it fired
+        if not _in_phase(frame) and self._deferred_s < _DEFER_LIMIT_S:
+            # pytest is reporting on the item between two of its phases: raised there, the
+            # error would end the run (INTERNALERROR). The item's next phase gets it; a
+            # reporting hook that hangs gets it after `_DEFER_LIMIT_S`.
+            self._deferred_s += _RETRY_S
+            signal.setitimer(signal.ITIMER_REAL, _RETRY_S)
+            return
+        self._armed = None
         item, reason = armed
         process_groups(item).kill_all()
         raise ItemTimedOut(reason())
+
+
+# How soon an expiry that came between two phases of an item is tried again, and for how
+# long at most.
+_RETRY_S = 0.01
+_DEFER_LIMIT_S = 10.0
+_FROM_CALL = pytest.CallInfo.from_call.__code__
+
+
+def _in_phase(frame: FrameType | None) -> bool:
+    """True inside a phase of an item (setup, call, teardown): below `CallInfo.from_call`,
+    which turns what the phase raises into the item's failure."""
+    while frame is not None:
+        if frame.f_code is _FROM_CALL:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def register_budgets(config: pytest.Config, readiness: ReadinessSession) -> TimeBudgets:
