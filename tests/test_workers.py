@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_readiness.run.workers import ItemCost, choose_workers, costs_of, predicted_wall
+from pytest_readiness.run.workers import (
+    ItemCost,
+    busy_cores,
+    choose_workers,
+    costs_of,
+    free_cores,
+    predicted_wall,
+)
 from tests.conftest import ReadinessProject
 
 
@@ -18,6 +28,23 @@ def waits(phase: int, n: int, seconds: float) -> list[ItemCost]:
 
 def computes(phase: int, n: int, seconds: float) -> list[ItemCost]:
     return [ItemCost(phase, seconds, seconds) for _ in range(n)]
+
+
+def test_free_cores_are_those_other_work_leaves_and_at_least_one() -> None:
+    assert [free_cores(2, busy) for busy in (0.0, 0.3, 1.0, 1.9, 5.0)] == [2, 2, 1, 1, 1]
+    assert free_cores(8, 2.2) == 6
+
+
+def test_a_process_spinning_on_a_core_is_counted_busy_while_it_runs() -> None:
+    """Measured now, over a short sample: the load average would still count a run that has
+    just ended (`-n auto` then found no free core after a run with workers)."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # started and spinning
+        assert busy_cores(0.3) >= 0.7
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 def test_items_that_wait_get_workers_up_to_the_largest_phase() -> None:

@@ -10,7 +10,6 @@ time and CPU seconds. No last run, no knowledge: no workers.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from collections import defaultdict
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 #: Workers are started only when they are predicted to save at least this share of the run:
@@ -33,6 +33,8 @@ NOTED_CPU_S = 0.05
 #: A worker repeats this process's start-up so far (imports, options) and then reads the
 #: config and runbook and collects, which costs about as much again.
 START_UP_PER_IMPORTS = 2.0
+#: How long `-n auto` watches the machine's cores to see how many are free.
+BUSY_SAMPLE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def for_next_run(last_report: Path) -> WorkerChoice:
     if not costs:
         return WorkerChoice(0, "no complete last run to learn from")
     start_up_s = START_UP_PER_IMPORTS * time.process_time()
-    cores = free_cores(os.cpu_count() or 1, os.getloadavg()[0])
+    cores = free_cores(os.cpu_count() or 1, busy_cores())
     chosen = choose_workers(costs, start_up_s=start_up_s, cores=cores)
     predicted = predicted_wall(costs, chosen, start_up_s=start_up_s, cores=cores)
     alone = predicted_wall(costs, 0, start_up_s=start_up_s, cores=cores)
@@ -152,9 +154,19 @@ def choose_workers(costs: Sequence[ItemCost], *, start_up_s: float, cores: int) 
     return best if parallel <= alone * (1 - REQUIRED_SAVING) else 0
 
 
-def free_cores(cpu_count: int, load_1min: float) -> int:
+def free_cores(cpu_count: int, busy: float) -> int:
     """Cores not busy with other work, at least one: a loaded machine computes no faster."""
-    return max(1, min(cpu_count, math.floor(cpu_count - load_1min + 1)))
+    return max(1, min(cpu_count, round(cpu_count - busy)))
+
+
+def busy_cores(sample_s: float = BUSY_SAMPLE_S) -> float:
+    """How many cores other processes keep busy now, measured over `sample_s` (this process
+    sleeps meanwhile, so it is not counted).
+
+    Not the load average: its minute still holds a run that has just ended, and after a
+    readiness run with workers, `-n auto` would find no core free for the next one.
+    """
+    return psutil.cpu_percent(interval=sample_s) / 100 * (os.cpu_count() or 1)
 
 
 def _phases(costs: Iterable[ItemCost]) -> list[list[ItemCost]]:
