@@ -229,7 +229,9 @@ def _interrupt_on(config: pytest.Config, signals: tuple[int, ...], *, once: bool
     config.add_cleanup(restore)
 
 
-@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, for `-n auto`
+# pytest-xdist's hook, for `-n auto`. tryfirst: xdist's own answer (the core count) ends the
+# hook when it is asked first, as it is whenever this plugin was registered before xdist.
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """A readiness run starts only the workers its last run says pay for themselves."""
     if not config.getoption("readiness") or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):

@@ -121,9 +121,16 @@ def worker_count(result: pytest.RunResult) -> str:
     return next(line for line in result.outlines if line.startswith("readiness: -n auto"))
 
 
-def test_n_auto_without_a_last_run_runs_without_workers(project: ReadinessProject) -> None:
+@pytest.mark.parametrize(
+    "first", [(), ("-p", "readiness"), ("-p", "xdist")], ids=["as-installed", "ours", "xdist"]
+)
+def test_n_auto_without_a_last_run_runs_without_workers(
+    project: ReadinessProject, first: tuple[str, ...]
+) -> None:
+    """Whichever plugin loads first: xdist's own answer (the core count) came first when
+    ours was registered before it, and our choice was never asked."""
     project.checks(SLOW_CHECKS)
-    result = project.run_subprocess("-n", "auto")
+    result = project.run_subprocess(*first, "-n", "auto")
     assert (
         worker_count(result) == "readiness: -n auto: 0 workers (no complete last run to learn from)"
     )
