@@ -291,6 +291,7 @@ class ReadinessRunHooks:
         self._session = session
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
+        self._html = config.pluginmanager.hasplugin("html")
         self._cpu_mark = 0.0
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
@@ -341,9 +342,12 @@ class ReadinessRunHooks:
 
     # tryfirst: before junitxml reads the teardown's user_properties, before pytest-html reads
     # the extras, and before the terminal asks for the status of an item that ran out of time.
+    # One hook for all of it: every implementation of a per-report hook costs every report.
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         redact_extras(self._session.redact, report)
+        if self._html:
+            html.escape_links(report)  # pytest-html shows link extras as HTML, unescaped
         self._session.record(report)
         if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))

@@ -182,3 +182,38 @@ def test_pytest_html_keeps_every_row_it_shows_while_skipping_passed_setups_and_t
     build = next(test for test in tests if test["testId"].endswith("test_build"))
     assert "teardown said goodbye" in build["log"]
     assert build["result"] == "Passed"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain title 42", "a&b", "<b>", "x>y", 'say "hi"', "it's", "ü & ö", "&amp;"]
+)
+def test_the_report_escapes_text_as_html_escape_does(text: str) -> None:
+    """The report's escape skips texts with nothing to escape; every other text is escaped
+    exactly as `html.escape` escapes it, quotes included."""
+    import html
+
+    from pytest_readiness.report.markup import escape
+
+    assert escape(text) == html.escape(text)
+
+
+def test_a_link_extra_is_escaped_also_on_a_page_at_the_users_html_path(
+    project: ReadinessProject,
+) -> None:
+    """pytest-html writing to the user's `--html` is the same page with the same script: its
+    link extras are escaped there too, and a `javascript:` link is dropped."""
+    project.checks(
+        """
+        import pytest_html
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_build(extras):
+            extras.append(pytest_html.extras.url("javascript:window.__pwned='href'",
+                                                 name="<img src=x onerror=alert(1)>"))
+        """
+    )
+    assert project.run("--html=elsewhere.html").ret == 0
+    blob = unescape((project.pytester.path / "elsewhere.html").read_text())  # the attribute, read
+    assert "javascript:window.__pwned" not in blob
+    assert "<img src=x onerror=alert(1)>" not in blob
+    assert "&lt;img src=x onerror=alert(1)&gt;" in blob

@@ -11,7 +11,6 @@ left empty and our static item table, filtered by a few lines of script, is the 
 from __future__ import annotations
 
 import re
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 from pytest_readiness.model import Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
+from pytest_readiness.report.markup import escape
 from pytest_readiness.report.page import render_summary
 from pytest_readiness.run.session import ReadinessSession
 
@@ -37,6 +37,7 @@ __all__ = [
     "PageRedaction",
     "discard",
     "enable",
+    "escape_links",
     "publish",
     "render_summary",
 ]
@@ -141,11 +142,6 @@ class HtmlReportHooks:
             for key, value in list(metadata.items()):
                 metadata[key] = escape(self._session.redact.text(_flat(value)))
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Before pytest-html keeps the report: its link extras, escaped (see `_escape_links`)."""
-        _escape_links(report)
-
     def pytest_html_report_title(self, report: Any) -> None:
         self._report_data = report
         report.title = f"Readiness: {self._session.env_name}"
@@ -206,7 +202,7 @@ def _escape_test_id(report: pytest.TestReport, cells: list[str]) -> None:
             cells[index] = f'<td class="col-testId">{escape(test_id)}</td>'
 
 
-def _escape_links(report: pytest.TestReport) -> None:
+def escape_links(report: pytest.TestReport) -> None:
     """pytest-html puts a link extra's name and URL into its links cell as they are, and the
     cell in with `innerHTML`; escape both, and drop a URL that would run script (`javascript:`)."""
     for extra in getattr(report, "extras", None) or ():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from pytest_readiness.report import first_day
 from pytest_readiness.report.checklist import checklist_sections
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.markdown_html import has_link, inline_html
+from pytest_readiness.report.markup import escape
 from pytest_readiness.report.trend import render_trend
 
 SCRIPT = Path(__file__).with_name("readiness.js")
