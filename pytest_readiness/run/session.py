@@ -266,34 +266,40 @@ class ReadinessSession:
         """One setup, call or teardown report of an item, with its `readiness` facts
         (outcome.describe_call). A report xdist made up for a crashed worker has no times."""
         nodeid, outcome = report.nodeid, report.outcome
-        info: Mapping[str, Any] = getattr(report, "readiness", None) or {}
+        info: Mapping[str, Any] | None = getattr(report, "readiness", None)
         record = self.records.get(nodeid)
         if record is None:
             record = self.records[nodeid] = ItemRecord()
+        if info:  # a quiet pass carries none (most reports of a run)
+            self._note(nodeid, record, info)
+        record.add_phase(
+            report.when or "call",
+            outcome,
+            str(info.get("reason", "")) if info else "",
+            report.start or None,
+            report.stop or None,
+            out_of_time=bool(info and info.get("out_of_time")),
+        )
+        if outcome == "failed":
+            spec = self.spec(nodeid)
+            info = info or {}
+            blocking = info.get("blocking", spec.blocking if spec else True)
+            phase = info.get("phase", spec.phase if spec else None)
+            if blocking and phase is not None and not self._waived(spec, record):
+                self.failed_phases.add(int(phase))
+
+    def _note(self, nodeid: str, record: ItemRecord, info: Mapping[str, Any]) -> None:
+        """What a report's `readiness` facts add to its item, before its outcome counts."""
         if "evidence" in info:
             record.evidence += tuple(Evidence.from_dict(e) for e in info["evidence"])
         if "findings" in info:
             record.findings += tuple(Finding.from_dict(f) for f in info["findings"])
         if info.get("failed_by_findings") and record.outcome in (None, Outcome.PASSED):
             record.failed_by_findings = True
-        record.add_phase(
-            report.when or "call",
-            outcome,
-            str(info.get("reason", "")),
-            report.start or None,
-            report.stop or None,
-            out_of_time=bool(info.get("out_of_time")),
-        )
         if info.get("not_run"):
             self.not_run[nodeid] = str(info["not_run"])
         if "cpu_s" in info:
             record.cpu_s = float(info["cpu_s"])
-        if outcome == "failed":
-            spec = self.spec(nodeid)
-            blocking = info.get("blocking", spec.blocking if spec else True)
-            phase = info.get("phase", spec.phase if spec else None)
-            if blocking and phase is not None and not self._waived(spec, record):
-                self.failed_phases.add(int(phase))
 
     def _waived(self, spec: CheckSpec | None, record: ItemRecord) -> bool:
         if spec is None:

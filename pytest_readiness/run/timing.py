@@ -22,6 +22,7 @@ one small file per phase and needs nothing from the controller or the scheduler.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import signal
 import threading
@@ -38,6 +39,15 @@ from pytest_readiness.run.fixtures import process_groups
 from pytest_readiness.run.session import ReadinessSession
 
 PLUGIN_NAME = "readiness-budgets"
+
+# The handler as installed. `signal.getsignal` turns it into an enum member where it can, and
+# for a Python handler that is a ValueError raised and caught: most of what arming an item
+# cost. CPython's `_signal` answers as it is.
+_getsignal: Callable[[int], Any]
+try:
+    _getsignal = importlib.import_module("_signal").getsignal
+except (ImportError, AttributeError):  # another Python
+    _getsignal = signal.getsignal
 
 
 def phase_budgets(readiness: ReadinessSession) -> dict[str, float]:
@@ -191,7 +201,7 @@ class Alarm:
 
     def arm(self, item: pytest.Item, seconds: float, reason: Callable[[], str]) -> None:
         """Raise `ItemTimedOut(reason())` in `seconds` (the reason is made only if it fires)."""
-        current = signal.getsignal(signal.SIGALRM)
+        current = _getsignal(signal.SIGALRM)
         if current is not self._handler:
             if not self._installed:
                 self._previous, self._installed = current, True
