@@ -27,15 +27,16 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["PYTHONHASHSEED"] = "0"
 
 
-def instructions(args: list[str], cwd: Path) -> int:
+def instructions(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> int:
     """Instructions of one run (after a warm-up run), from callgrind's summary line."""
-    subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, check=False)
+    env = ENV if env is None else env
+    subprocess.run(args, cwd=cwd, env=env, capture_output=True, check=False)
     no_aslr = ["setarch", os.uname().machine, "-R"]
     callgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={cwd / 'callgrind.out'}"]
     counted = subprocess.run(
         [*no_aslr, *callgrind, *args],
         cwd=cwd,
-        env=ENV,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
