@@ -291,7 +291,8 @@ class ReadinessRunHooks:
         self._session = session
         self._compact = config.option.tbstyle == "auto"
         self._junit = bool(config.getoption("xmlpath", None))
-        self._html = config.pluginmanager.hasplugin("html")
+        # pytest-html writes in the controller; a worker escaping too would escape twice.
+        self._html = not _is_worker(config) and config.pluginmanager.hasplugin("html")
         self._cpu_mark = 0.0
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header

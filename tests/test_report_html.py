@@ -197,11 +197,17 @@ def test_the_report_escapes_text_as_html_escape_does(text: str) -> None:
     assert escape(text) == html.escape(text)
 
 
-def test_a_link_extra_is_escaped_also_on_a_page_at_the_users_html_path(
-    project: ReadinessProject,
+@pytest.mark.parametrize(
+    ("args", "page"),
+    [(("--html=elsewhere.html",), "elsewhere.html"), (("-n", "2"), "readiness-local.html")],
+    ids=["users-html", "xdist"],
+)
+def test_a_link_extra_is_escaped_once_on_every_pytest_html_page(
+    project: ReadinessProject, args: tuple[str, ...], page: str
 ) -> None:
     """pytest-html writing to the user's `--html` is the same page with the same script: its
-    link extras are escaped there too, and a `javascript:` link is dropped."""
+    link extras are escaped there too, a `javascript:` link is dropped, and under xdist they
+    are escaped once (by the controller, which writes the page), not once more per worker."""
     project.checks(
         """
         import pytest_html
@@ -212,8 +218,10 @@ def test_a_link_extra_is_escaped_also_on_a_page_at_the_users_html_path(
                                                  name="<img src=x onerror=alert(1)>"))
         """
     )
-    assert project.run("--html=elsewhere.html").ret == 0
-    blob = unescape((project.pytester.path / "elsewhere.html").read_text())  # the attribute, read
+    assert project.run(*args).ret == 0
+    folder = project.pytester.path / ("" if page == "elsewhere.html" else "reports")
+    blob = unescape((folder / page).read_text())  # the page's data attribute, as read
     assert "javascript:window.__pwned" not in blob
     assert "<img src=x onerror=alert(1)>" not in blob
     assert "&lt;img src=x onerror=alert(1)&gt;" in blob
+    assert "&amp;lt;img" not in blob
