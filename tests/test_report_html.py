@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html import unescape
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from pytest_readiness.report import markup
 from tests.conftest import CHROMIUM, ReadinessProject, chromium_dump_dom
 
 CANARY = (
@@ -190,16 +192,12 @@ def test_pytest_html_keeps_every_row_it_shows_while_skipping_passed_setups_and_t
 def test_the_report_escapes_text_as_html_escape_does(text: str) -> None:
     """The report's escape skips texts with nothing to escape; every other text is escaped
     exactly as `html.escape` escapes it, quotes included."""
-    import html
-
-    from pytest_readiness.report.markup import escape
-
-    assert escape(text) == html.escape(text)
+    assert markup.escape(text) == html.escape(text)
 
 
 @pytest.mark.parametrize(
     ("args", "page"),
-    [(("--html=elsewhere.html",), "elsewhere.html"), (("-n", "2"), "readiness-local.html")],
+    [(("--html=elsewhere.html",), "elsewhere.html"), (("-n", "2"), "reports/readiness-local.html")],
     ids=["users-html", "xdist"],
 )
 def test_a_link_extra_is_escaped_once_on_every_pytest_html_page(
@@ -219,8 +217,9 @@ def test_a_link_extra_is_escaped_once_on_every_pytest_html_page(
         """
     )
     assert project.run(*args).ret == 0
-    folder = project.pytester.path / ("" if page == "elsewhere.html" else "reports")
-    blob = unescape((folder / page).read_text())  # the page's data attribute, as read
+    blob = unescape(
+        (project.pytester.path / page).read_text()
+    )  # the page's data attribute, as read
     assert "javascript:window.__pwned" not in blob
     assert "<img src=x onerror=alert(1)>" not in blob
     assert "&lt;img src=x onerror=alert(1)&gt;" in blob
