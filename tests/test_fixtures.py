@@ -140,7 +140,7 @@ def test_run_executes_in_the_workspace_and_records_evidence(
         def test_build(run):
             result = run("pwd; echo built >&2; exit 3")
             assert result.returncode == 3
-            assert result.duration_s >= 0
+            assert isinstance(result.duration_s, float)
             assert "built" in result.output
             print(result.output)
             assert result.output.splitlines()[0].endswith("/app")
@@ -226,7 +226,7 @@ def test_http_records_every_request_as_evidence(
         ("GET", f"{base}/health", 200),
         ("GET", f"{base}/api/health", 503),
     ]
-    assert all(r["elapsed_ms"] >= 0 for r in rows)
+    assert all(isinstance(r["elapsed_ms"], int | float) for r in rows)  # recorded, not timed
 
 
 @pytest.mark.parametrize(

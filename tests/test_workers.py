@@ -113,8 +113,10 @@ def test_an_item_that_computes_records_its_cpu_seconds(project: ReadinessProject
     project.checks(SLOW_CHECKS)
     project.run_subprocess()
     items = project.items()
-    assert items["Build: PASSING"]["cpu_s"] > 0
-    assert items["Migrations: All applied"].get("cpu_s", 0.0) < items["Build: PASSING"]["cpu_s"]
+    # A report carries `cpu_s` only for an item that used NOTED_CPU_S or more: 20 million
+    # additions do on any machine, a sleep does not.
+    assert "cpu_s" in items["Build: PASSING"]
+    assert "cpu_s" not in items["Migrations: All applied"]
 
 
 def worker_count(result: pytest.RunResult) -> str:
