@@ -293,10 +293,12 @@ class ReadinessRunHooks:
         self._junit = bool(config.getoption("xmlpath", None))
         # pytest-html writes in the controller; a worker escaping too would escape twice.
         self._html = not _is_worker(config) and config.pluginmanager.hasplugin("html")
+        self._page: html.HtmlReportHooks | None = None  # pytest-html writing our page
         self._cpu_mark = 0.0
 
     @pytest.hookimpl(tryfirst=True)  # before the terminal writes its header
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._page = self._config.pluginmanager.get_plugin("readiness-html")
         reporter = self._config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             redact_terminal(self._config.get_terminal_writer(), self._session.redact)
@@ -349,6 +351,8 @@ class ReadinessRunHooks:
         redact_extras(self._session.redact, report)
         if self._html:
             html.escape_links(report)  # pytest-html shows link extras as HTML, unescaped
+        if self._page is not None:
+            self._page.note(report)
         self._session.record(report)
         if self._junit and report.when == "teardown":
             report.user_properties.extend(junit_properties(self._session, report.nodeid))

@@ -346,6 +346,7 @@ LEAKING_CHECKS = """
     def test_parametrized(value, record_property):
         record_property("seen", value)
         warnings.warn("in a test: " + value)
+        print("captured: " + value)  # so pytest-html draws its row (id and log) too
 
     @pytest.mark.docs("All specs: Complete")
     def test_skipped():

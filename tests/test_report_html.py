@@ -186,6 +186,64 @@ def test_pytest_html_keeps_every_row_it_shows_while_skipping_passed_setups_and_t
     assert build["result"] == "Passed"
 
 
+def test_pytest_html_draws_only_the_rows_that_add_to_our_table(
+    project: ReadinessProject,
+) -> None:
+    """Every item is in our static table; pytest-html's table repeated each one. It keeps
+    the rows that show more than ours: a traceback, captured output or an attachment."""
+    project.checks(
+        """
+        import pytest_html
+
+        @pytest.mark.gate("Build: PASSING")
+        def test_quiet(): pass
+
+        @pytest.mark.gate("Lint: 0 warnings")
+        def test_printed(): print("lint said hello")
+
+        @pytest.mark.gate("Format: clean")
+        def test_attached(extras): extras.append(pytest_html.extras.text("diff", name="diff"))
+
+        @pytest.mark.docs("Docs: Complete", blocking=False)
+        def test_failed(): assert False, "spec has TODO"
+        """
+    )
+    assert project.run().ret == 0
+    html = project.text()
+    shown = sorted(test["testId"].split("::")[-1] for test in pytest_html_tests(html))
+    assert shown == ["test_attached", "test_failed", "test_printed"]
+    assert html.count('<tr id="item-') == 4  # our table still has every item
+    assert "3 items with a traceback, captured output or an attachment" in html
+    assert ".summary__data > .run-count" in html  # its counters would count only its rows
+
+
+def test_a_run_of_quiet_passes_shows_no_pytest_html_table(project: ReadinessProject) -> None:
+    project.checks(
+        '@pytest.mark.gate("Build: PASSING")\ndef test_build(): pass\n'
+        '@pytest.mark.docs("Docs: Complete")\ndef test_docs(): pass\n'
+    )
+    assert project.run().ret == 0
+    html = project.text()
+    assert pytest_html_tests(html) == []
+    assert html.count('<tr id="item-') == 2
+    assert "#results-table { display: none; }" in html
+
+
+def test_pytest_html_rows_are_chosen_the_same_under_xdist(project: ReadinessProject) -> None:
+    project.checks(
+        """
+        @pytest.mark.gate("Build: PASSING")
+        def test_quiet(): pass
+
+        @pytest.mark.gate("Lint: 0 warnings")
+        def test_printed(): print("lint said hello")
+        """
+    )
+    assert project.run("-n", "2").ret == 0
+    shown = [test["testId"] for test in pytest_html_tests(project.text())]
+    assert shown == ["checks/test_checks.py::test_printed"]
+
+
 @pytest.mark.parametrize(
     "text", ["", "plain title 42", "a&b", "<b>", "x>y", 'say "hi"', "it's", "ü & ö", "&amp;"]
 )

@@ -6,7 +6,7 @@ import pytest
 
 from pytest_readiness.model import Evidence, Item, Outcome, Report
 from pytest_readiness.redact import Redactor
-from pytest_readiness.report.page import render_summary
+from pytest_readiness.report.page import PytestHtmlTable, render_summary
 
 PHASES = ("gate", "db", "infra", "feature", "docs")
 
@@ -141,7 +141,14 @@ def test_a_secret_in_a_reason_or_evidence_is_masked_on_the_page() -> None:
 
 
 def test_a_run_too_big_for_pytest_html_says_so_and_hides_its_empty_table() -> None:
-    html = render_summary(NO_GO, Redactor(), pytest_html_limit=1000)
+    html = render_summary(NO_GO, Redactor(), pytest_html=PytestHtmlTable(0, limit=1000))
     assert "left out above 1000 items" in html
     assert "#results-table { display: none; }" in html
     assert "#results-table" not in render_summary(NO_GO, Redactor())
+
+
+def test_pytest_html_table_with_rows_stays_and_only_its_counters_are_hidden() -> None:
+    html = render_summary(NO_GO, Redactor(), pytest_html=PytestHtmlTable(1))
+    assert "shows the 1 item with a traceback" in html
+    assert ".summary__data > .filter { display: none; }" in html
+    assert "#results-table" not in html

@@ -2,10 +2,11 @@
 
 Everything a release approver needs (verdict, blockers, warnings, sign-offs, the diff since the
 last run, the phases with every item and its evidence) is static, escaped HTML placed in
-pytest-html's summary, so it shows before any script runs and without JavaScript. pytest-html
-renders its own table from a JSON blob in the browser; at 10,000 rows that blocks the page for
-tens of seconds (benchmarks/b9_scale.py), so above `PYTEST_HTML_ROW_LIMIT` items its table is
-left empty and our static item table, filtered by a few lines of script, is the only one.
+pytest-html's summary, so it shows before any script runs and without JavaScript. Our static
+item table has every item, so pytest-html's own table keeps only the rows that show more than
+it: an item's traceback, captured output or attachments. pytest-html renders its table from a
+JSON blob in the browser; at 10,000 rows that blocks the page for tens of seconds
+(benchmarks/b9_scale.py), so above `PYTEST_HTML_ROW_LIMIT` items it draws no rows at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pytest_readiness.model import Evidence
 from pytest_readiness.report.evidence_html import render_evidence
 from pytest_readiness.report.files import ReportWriteError, publish_file, report_name, report_path
 from pytest_readiness.report.markup import escape
-from pytest_readiness.report.page import render_summary
+from pytest_readiness.report.page import PytestHtmlTable, render_summary
 from pytest_readiness.run.session import ReadinessSession
 
 CSS = Path(__file__).with_name("readiness.css")
@@ -121,11 +122,18 @@ class HtmlReportHooks:
     def __init__(self, session: ReadinessSession) -> None:
         self._session = session
         self._report_data: Any = None
+        self._detailed: set[str] = set()  # items whose row shows more than our table
 
     @property
     def _table_is_ours(self) -> bool:
         """True when the run is too big for pytest-html's script-rendered table."""
         return len(self._session.plan) > PYTEST_HTML_ROW_LIMIT
+
+    def note(self, report: pytest.TestReport) -> None:
+        """Called for each report before pytest-html takes it (which it does for all of an
+        item's reports at its teardown): whether the item's row would add to our table."""
+        if report.outcome != "passed" or report.sections or getattr(report, "extras", None):
+            self._detailed.add(report.nodeid)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """pytest-metadata's environment table (CI variables...): redacted, escaped, flat.
@@ -154,8 +162,12 @@ class HtmlReportHooks:
             return
         if self._report_data is not None:
             self._report_data.title = f"{report.verdict}: {report.env} readiness"
-        limit = PYTEST_HTML_ROW_LIMIT if self._table_is_ours else None
-        ours = render_summary(report, self._session.redact, pytest_html_limit=limit)
+        table = (
+            PytestHtmlTable(0, limit=PYTEST_HTML_ROW_LIMIT)
+            if self._table_is_ours
+            else PytestHtmlTable(len(self._detailed))
+        )
+        ours = render_summary(report, self._session.redact, pytest_html=table)
         self._session.page_summary = ours
         prefix[:0] = [ours]
 
@@ -171,7 +183,7 @@ class HtmlReportHooks:
         ]
 
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        if self._table_is_ours or _never_shown(report):
+        if self._table_is_ours or _never_shown(report) or self._repeats_our_row(report):
             del cells[:]  # pytest-html then skips its per-row work (regexes, logs, hooks)
             return
         _escape_test_id(report, cells)
@@ -185,6 +197,10 @@ class HtmlReportHooks:
             f'<td class="col-runbook">{escape(title)}</td>',
             f'<td class="col-readiness-outcome">{escape(_row_outcome(report, info))}</td>',
         ]
+
+    def _repeats_our_row(self, report: pytest.TestReport) -> bool:
+        """A quiet pass: its row would show nothing that our table does not."""
+        return report.passed and report.nodeid not in self._detailed
 
     def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
         info = getattr(report, "readiness", None) or {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,18 @@ _SYMBOLS = {Verdict.GO: "&#x2714;", Verdict.NO_GO: "&#x2716;", Verdict.ROLLBACK:
 _APPROVALS = (("signoff", "Sign-off"), ("waiver", "Waiver"))
 
 
+@dataclass(frozen=True)
+class PytestHtmlTable:
+    """pytest-html's own table on the page below ours: how many items it draws rows for
+    (those with a traceback, captured output or attachments), or that the run is above
+    `limit` items and it draws none."""
+
+    rows: int
+    limit: int | None = None
+
+
 def render_summary(
-    report: Report, redact: Redactor, *, pytest_html_limit: int | None = None
+    report: Report, redact: Redactor, *, pytest_html: PytestHtmlTable | None = None
 ) -> str:
     """The verdict, blockers, warnings, approvals, history and phases, as static HTML."""
     if report.in_progress:
@@ -52,7 +63,7 @@ def render_summary(
         _runbook_checklist(report.items),
         _since_last_run(report.extra.get("since_last_run")),
         first_day.render_html(report.extra.get("first_24_hours")),
-        _phases(report, pytest_html_limit),
+        _phases(report, pytest_html),
         f"<script>{SCRIPT.read_text(encoding='utf-8')}</script>",
     ]
     return redact.text("\n".join(part for part in parts if part))
@@ -250,24 +261,45 @@ def _duration(seconds: Any) -> str:
     return f", {minutes} min" if minutes else f", {int(seconds)} s"
 
 
-def _phases(report: Report, pytest_html_limit: int | None, *, rows: bool = True) -> str:
+def _phases(report: Report, pytest_html: PytestHtmlTable | None, *, rows: bool = True) -> str:
     sections = "".join(
         _phase(report, summary, report.by_phase.get(summary.order, ()) if rows else ())
         for summary in report.phase_summaries
         if summary.items
     )
-    note = (
-        f'<p class="readiness-note">This run has {len(report.items)} items: pytest-html\'s '
-        f"script-rendered table is left out above {pytest_html_limit} items so the page "
-        "stays fast; every item is in the table above.</p>"
-        if pytest_html_limit is not None
-        else ""
-    )
     return (
         '<section id="readiness-checklist"><h2>Phases and items</h2>'
-        f'{_filters(report)}<div id="readiness-items">{sections}</div>{note}</section>'
-        + (_hide_pytest_html_table() if pytest_html_limit is not None else "")
+        f'{_filters(report)}<div id="readiness-items">{sections}</div>'
+        f"{_pytest_html_note(report, pytest_html)}</section>"
     )
+
+
+def _pytest_html_note(report: Report, table: PytestHtmlTable | None) -> str:
+    """What pytest-html's table below holds; its parts that would mislead are hidden: its
+    counters count only the rows it drew ("0 Passed"), and an empty table shows nothing."""
+    if table is None:
+        return ""
+    if table.limit is not None:
+        text = (
+            f"This run has {len(report.items)} items: pytest-html's script-rendered table is "
+            f"left out above {table.limit} items so the page stays fast; every item is in the "
+            "table above."
+        )
+    elif table.rows:
+        items = "1 item" if table.rows == 1 else f"{table.rows} items"
+        text = (
+            f"Every item is in the table above; pytest-html's table below shows the {items} "
+            "with a traceback, captured output or an attachment."
+        )
+    else:
+        text = (
+            "Every item is in the table above; no item has a traceback, captured output or "
+            "an attachment for pytest-html's table to show."
+        )
+    hidden = ".summary__data > .run-count, .summary__data > .filter"
+    if table.limit is not None or not table.rows:
+        hidden += ", .summary__data .controls, #results-table"
+    return f'<p class="readiness-note">{text}</p><style>{hidden} {{ display: none; }}</style>'
 
 
 def _phase(report: Report, summary: PhaseSummary, items: Sequence[Item]) -> str:
@@ -346,11 +378,3 @@ def _items(count: int) -> str:
 def _badge(outcome: Outcome) -> str:
     value = escape(str(outcome))
     return f'<span class="outcome outcome-{value}">{value}</span>'
-
-
-def _hide_pytest_html_table() -> str:
-    # pytest-html's counters only count rows it drew; with no rows they would read "0 Passed".
-    return (
-        "<style>.summary__data > .run-count, .summary__data > .filter, "
-        ".summary__data .controls, #results-table { display: none; }</style>"
-    )
