@@ -1,6 +1,7 @@
 """B1 counted in instructions: `pytest --readiness` vs `pytest --html` under callgrind.
 
-Usage: python benchmarks/b1_instructions.py [N]. Needs valgrind (Debian package `valgrind`).
+Usage: python benchmarks/b1_instructions.py [N] [FAILING_EVERY] (every FAILING_EVERY-th item
+fails after printing a line; 0, the default: none). Needs valgrind (Debian package `valgrind`).
 CPU seconds on a shared VM move by a few percent from run to run, more than the overhead
 being chased; the instructions a run executes barely move when hash randomisation and
 address-space randomisation are off. Each command runs once to write its bytecode caches,
@@ -51,11 +52,12 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    failing_every = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     pytest = [sys.executable, "-m", "pytest", *QUIET]
     with tempfile.TemporaryDirectory() as tmp:
         ours, base = Path(tmp, "readiness"), Path(tmp, "html")
-        make_project(ours, n, marked=True, folder="checks")
-        make_project(base, n, marked=True, folder="tests")
+        make_project(ours, n, marked=True, folder="checks", failing_every=failing_every)
+        make_project(base, n, marked=True, folder="tests", failing_every=failing_every)
         html = ["--html=report.html", "--self-contained-html"]
         with ThreadPoolExecutor(max_workers=2) as pool:
             counts = pool.map(
@@ -63,7 +65,8 @@ def main() -> None:
                 [([*pytest, "--readiness"], ours), ([*pytest, *html], base)],
             )
             readiness, baseline = counts
-    print(f"B1 items={n} (instructions of one run, under callgrind)")
+    failing = f", every {failing_every}th failing with output" if failing_every else ""
+    print(f"B1 items={n}{failing} (instructions of one run, under callgrind)")
     print(f"  pytest --readiness : {readiness / 1e9:.3f} G")
     print(f"  pytest --html      : {baseline / 1e9:.3f} G  (the same marked files)")
     print(f"  ratio              : {readiness / baseline:.3f}x")

@@ -23,7 +23,9 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark", "-q"]
 
 
-def make_project(root: Path, n: int, *, marked: bool, folder: str) -> None:
+def make_project(root: Path, n: int, *, marked: bool, folder: str, failing_every: int = 0) -> None:
+    """N trivial items in files of 100; with `failing_every`, every such item fails after
+    printing a line (so each side has a traceback and captured output to report)."""
     (root / folder).mkdir(parents=True)
     (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
     per_file = 100
@@ -33,7 +35,10 @@ def make_project(root: Path, n: int, *, marked: bool, folder: str) -> None:
             k = f * per_file + i
             if marked:
                 lines.append(f'@pytest.mark.{CATEGORIES[k % 5]}("Item {k}")')
-            lines.append(f"def test_{k}():\n    assert True\n")
+            if failing_every and k % failing_every == 0:
+                lines.append(f"def test_{k}():\n    print('item {k}')\n    assert {k} == 0\n")
+            else:
+                lines.append(f"def test_{k}():\n    assert True\n")
         (root / folder / f"test_{f:03d}.py").write_text("\n".join(lines))
 
 
