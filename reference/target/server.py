@@ -605,9 +605,16 @@ def start(
     return LocalServices(servers, services, stopping)
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: the latency sampler's 5 requests in flight
+    # plus other workers' probes can overflow it, and the kernel's dropped SYN comes back a
+    # whole second later, a latency no real server (nginx listens with 511) would show.
+    request_queue_size = 128
+
+
 def _serve(service: Service, port: int = 0) -> ThreadingHTTPServer:
     handler = type("Handler", (_Handler,), {"service": service})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     service.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     return server
