@@ -65,7 +65,8 @@ def main() -> None:
                 [([*pytest, "--readiness"], ours), ([*pytest, *html], base)],
             )
             readiness, baseline = counts
-    failing = f", every {failing_every}th failing with output" if failing_every else ""
+    every = "every item" if failing_every == 1 else f"every {failing_every}th item"
+    failing = f", {every} failing with output" if failing_every else ""
     print(f"B1 items={n}{failing} (instructions of one run, under callgrind)")
     print(f"  pytest --readiness : {readiness / 1e9:.3f} G")
     print(f"  pytest --html      : {baseline / 1e9:.3f} G  (the same marked files)")
