@@ -1,7 +1,7 @@
 """B1 counted in instructions: `pytest --readiness` vs `pytest --html` under callgrind.
 
-Usage: python benchmarks/b1_instructions.py [N] [FAILING_EVERY] (every FAILING_EVERY-th item
-fails after printing a line; 0, the default: none). Needs valgrind (Debian package `valgrind`).
+Usage: python benchmarks/b1_instructions.py [N] [FAILING_EVERY] (1 item in FAILING_EVERY prints
+a line and fails; 0, the default: none). Needs valgrind (Debian package `valgrind`).
 CPU seconds on a shared VM move by a few percent from run to run, more than the overhead
 being chased; the instructions a run executes barely move when hash randomisation and
 address-space randomisation are off. Each command runs once to write its bytecode caches,
@@ -65,7 +65,7 @@ def main() -> None:
                 [([*pytest, "--readiness"], ours), ([*pytest, *html], base)],
             )
             readiness, baseline = counts
-    every = "every item" if failing_every == 1 else f"every {failing_every}th item"
+    every = "every item" if failing_every == 1 else f"1 item in {failing_every}"
     failing = f", {every} failing with output" if failing_every else ""
     print(f"B1 items={n}{failing} (instructions of one run, under callgrind)")
     print(f"  pytest --readiness : {readiness / 1e9:.3f} G")

@@ -24,8 +24,8 @@ QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchm
 
 
 def make_project(root: Path, n: int, *, marked: bool, folder: str, failing_every: int = 0) -> None:
-    """N trivial items in files of 100; with `failing_every`, every such item fails after
-    printing a line (so each side has a traceback and captured output to report)."""
+    """N trivial items in files of 100; with `failing_every`, 1 item in `failing_every` prints
+    a line and fails (so each side has a traceback and captured output to report)."""
     (root / folder).mkdir(parents=True)
     (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
     per_file = 100
