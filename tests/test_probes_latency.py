@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
+import httpx
 import pytest
 
 from pytest_readiness.probes import latency
@@ -48,14 +52,29 @@ def test_every_measured_latency_includes_the_delay_the_server_added() -> None:
     assert stats.p99 >= TRUE_P99
 
 
-def test_one_sample_of_a_page_and_its_api_is_the_time_of_both_requests() -> None:
-    with serving(cycling_delays([0.1])) as url:
-        measured = latency.measure(
-            url, {"dashboard": ["/", "/api/dashboard"]}, samples=4, concurrency=4, timeout=10
-        )
-    # Both requests are inside one sample: each waits 0.1 s, so a sample is at least 0.2 s.
-    assert len(measured["dashboard"]) == 4
-    assert all(s.seconds >= 0.2 and s.ok for s in measured["dashboard"])
+def test_one_sample_of_a_page_and_its_api_is_the_time_of_both_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A clock only the server moves, one tick per request: a sample's time counts requests.
+    now = [0.0]
+    requested: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requested.append(request.url.path)
+        now[0] += 1.0
+        return httpx.Response(200)
+
+    monkeypatch.setattr(latency, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+
+    async def sample() -> dict[str, list[Sample]]:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(base_url="http://app.test", transport=transport) as client:
+            targets = {"dashboard": ["/", "/api/dashboard"]}
+            return await latency.sample_all(client, targets, samples=4, concurrency=1)
+
+    measured = asyncio.run(sample())
+    assert requested == ["/", "/api/dashboard"] * 4
+    assert [(s.seconds, s.ok) for s in measured["dashboard"]] == [(2.0, True)] * 4
 
 
 def test_latency_within_the_limit_passes_with_a_table_and_an_svg_histogram() -> None:
